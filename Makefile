@@ -1,0 +1,54 @@
+# The two commands: `make run` and `make test`. Everything else is a step of theirs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scs
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint bench reliability setup services db demo venv clean format
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+services:
+	WANT_BROWSER=$(WANT_BROWSER) scripts/ensure_services.sh
+
+db: venv services
+	$(PY) scripts/ensure_database.py
+	$(PY) manage.py migrate --noinput
+
+demo: db
+	$(PY) manage.py seed_demo
+
+setup: demo
+
+run: setup
+	scripts/run.sh
+
+test: WANT_BROWSER=1
+test: venv services
+	$(VENV)/bin/pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: db
+	$(PY) -m benchmarks.run
+
+reliability: venv services
+	$(VENV)/bin/pytest -m reliability -p no:cacheprovider tests/reliability
+
+clean:
+	rm -rf $(VENV) staticfiles var

@@ -1,0 +1,258 @@
+"""Lists API: read list definitions, draft entries and move them through due process."""
+
+from __future__ import annotations
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from blacklists import selectors, services
+from blacklists.models import (
+    EntryState,
+    ListDefinition,
+    ListEntry,
+    ListGround,
+    NoticeChannel,
+    SeverityTier,
+)
+from registry.api import IdentifierField, RevealMixin
+from registry.models import Subject
+from scs.api import KeysetPagination, idempotent
+
+
+class GroundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ListGround
+        fields = ["code", "text", "text_en", "legal_basis"]
+
+
+class TierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SeverityTier
+        fields = ["tier", "min_months", "max_months"]
+
+
+class ListDefinitionSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.subject.identifier")
+    owner_name = serializers.CharField(source="owner.subject.name")
+    grounds = GroundSerializer(many=True)
+    tiers = TierSerializer(many=True)
+
+    class Meta:
+        model = ListDefinition
+        fields = [
+            "id",
+            "key",
+            "kind",
+            "name",
+            "name_en",
+            "owner",
+            "owner_name",
+            "legal_basis_instrument",
+            "legal_basis_article",
+            "subject_kinds",
+            "is_public",
+            "publicity_months",
+            "objection_window_days",
+            "decision_deadline_working_days",
+            "immediate_publication_basis",
+            "hold_while_objection_pending",
+            "may_trigger_joint_measures",
+            "is_derived",
+            "repair_conditions",
+            "grounds",
+            "tiers",
+        ]
+
+
+class ListEntrySerializer(RevealMixin, serializers.ModelSerializer):
+    list = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    subject_identifier = serializers.SerializerMethodField()
+    subject_name = serializers.CharField(source="subject.name")
+    ground = serializers.CharField(source="ground.code")
+    ground_text = serializers.CharField(source="ground.text")
+    ground_legal_basis = serializers.CharField(source="ground.legal_basis")
+    tier = serializers.CharField(source="tier.tier")
+
+    class Meta:
+        model = ListEntry
+        fields = [
+            "id",
+            "list",
+            "subject_identifier",
+            "subject_name",
+            "ground",
+            "ground_text",
+            "ground_legal_basis",
+            "tier",
+            "duration_months",
+            "state",
+            "decision_number",
+            "decision_date",
+            "decision_issuer",
+            "facts",
+            "submitted_at",
+            "approved_at",
+            "notified_at",
+            "notified_via",
+            "objection_window_ends_at",
+            "published_at",
+            "starts_on",
+            "ends_on",
+            "publicity_ends_on",
+            "ended_at",
+            "end_reason",
+            "end_note",
+        ]
+
+    def get_subject_identifier(self, entry) -> str:
+        return self.identifier_of(entry.subject)
+
+
+class ListEntryCreateSerializer(serializers.Serializer):
+    list = serializers.SlugRelatedField(slug_field="key", queryset=ListDefinition.objects.all())
+    subject_identifier = IdentifierField(max_length=40)
+    ground = serializers.CharField(max_length=32, help_text="A ground code of the list")
+    tier = serializers.CharField(max_length=32)
+    duration_months = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    decision_number = serializers.CharField(max_length=100)
+    decision_date = serializers.DateField()
+    decision_issuer = serializers.CharField(max_length=200)
+    facts = serializers.CharField()
+
+    def validate(self, attrs):
+        definition = attrs["list"]
+        errors = {}
+        subject = Subject.objects.filter(identifier=attrs["subject_identifier"]).first()
+        if subject is None:
+            errors["subject_identifier"] = ["No subject with this identifier is registered."]
+        ground = definition.grounds.filter(code=attrs["ground"]).first()
+        if ground is None:
+            codes = ", ".join(definition.grounds.values_list("code", flat=True))
+            errors["ground"] = [f"Not a ground of this list (choose from: {codes})."]
+        tier = definition.tiers.filter(tier=attrs["tier"]).first()
+        if tier is None:
+            tiers = ", ".join(definition.tiers.values_list("tier", flat=True))
+            errors["tier"] = [f"Not a tier of this list (choose from: {tiers})."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {**attrs, "subject": subject, "ground": ground, "tier": tier}
+
+
+class ListEntryFilter(django_filters.FilterSet):
+    list = django_filters.CharFilter(field_name="list__key")
+    subject = django_filters.CharFilter(field_name="subject__identifier")
+
+    class Meta:
+        model = ListEntry
+        fields = ["list", "state", "subject"]
+
+
+class ListDefinitionList(generics.ListAPIView):
+    serializer_class = ListDefinitionSerializer
+    filterset_fields = ["kind", "is_public"]
+
+    def get_queryset(self):
+        return selectors.list_definitions()
+
+
+class ListEntryListCreate(generics.ListAPIView):
+    """`GET`: the caller's own entries in every state, others' once published.
+    `POST`: draft an entry on one of the caller's agency's lists."""
+
+    serializer_class = ListEntrySerializer
+    filterset_class = ListEntryFilter
+    pagination_class = KeysetPagination
+
+    def get_queryset(self):
+        return selectors.entries_visible_to(self.request.user)
+
+    @extend_schema(request=ListEntryCreateSerializer, responses={201: ListEntrySerializer})
+    @idempotent
+    def post(self, request):
+        data = ListEntryCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        entry = services.list_entry_create(
+            actor=request.user,
+            definition=v["list"],
+            subject=v["subject"],
+            ground=v["ground"],
+            tier=v["tier"],
+            duration_months=v.get("duration_months"),
+            decision_number=v["decision_number"],
+            decision_date=v["decision_date"],
+            decision_issuer=v["decision_issuer"],
+            facts=v["facts"],
+        )
+        body = ListEntrySerializer(entry, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ListEntryDetail(generics.RetrieveAPIView):
+    serializer_class = ListEntrySerializer
+
+    def get_queryset(self):
+        return selectors.entries_visible_to(self.request.user)
+
+
+class TransitionInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NotifyInput(TransitionInput):
+    via = serializers.ChoiceField(choices=NoticeChannel.choices)
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    notified_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class RevokeInput(TransitionInput):
+    reason = serializers.CharField()
+
+
+def _transition(action: str, input_serializer=TransitionInput):
+    service = {
+        "submit": services.list_entry_submit,
+        "approve": services.list_entry_approve,
+        "notify": services.list_entry_notify,
+        "publish": services.list_entry_publish,
+        "revoke": services.list_entry_revoke,
+        "return": services.list_entry_return,
+    }[action]
+
+    class Transition(APIView):
+        @extend_schema(
+            request=input_serializer,
+            responses={200: ListEntrySerializer},
+            operation_id=f"list_entry_{action}",
+            summary=f"{action.capitalize()} a list entry",
+        )
+        @idempotent
+        def post(self, request, pk):
+            # Only the owning agency's entries: others' are simply not found.
+            entry = get_object_or_404(selectors.entries_editable_by(request.user), pk=pk)
+            data = input_serializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            kwargs = dict(data.validated_data)
+            if action == "notify":
+                kwargs.pop("reason", None)
+            entry = service(actor=request.user, entry=entry, **kwargs)
+            return Response(ListEntrySerializer(entry, context={"request": request}).data)
+
+    Transition.__name__ = f"ListEntry{action.capitalize()}"
+    return Transition
+
+
+TRANSITIONS = {
+    "submit": _transition("submit"),
+    "approve": _transition("approve"),
+    "notify": _transition("notify", NotifyInput),
+    "publish": _transition("publish"),
+    "revoke": _transition("revoke", RevokeInput),
+    "return": _transition("return", RevokeInput),
+}
+
+__all__ = ["EntryState", "TRANSITIONS"]

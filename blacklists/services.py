@@ -1,0 +1,727 @@
+"""The due process of list entries. Every write goes through here, in a transaction, under an
+audit context; a transition that starts or ends legal effect writes its outbox event in the
+same transaction."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from blacklists.models import (
+    EndReason,
+    EntryState,
+    ListDefinition,
+    ListEntry,
+    ListGround,
+    NoticeChannel,
+    Objection,
+    OutboxEvent,
+    RepairApplication,
+    RepairCondition,
+    SeverityTier,
+    WatchCandidate,
+)
+from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User, add_months
+from scs.audit import audited
+
+logger = logging.getLogger(__name__)
+
+# --- time helpers -------------------------------------------------------------------------
+
+
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
+    """Mon-Fri working days. Public holidays are not modelled yet (no official calendar feed);
+    the deadline is then at most a few days generous, never shorter than the rule."""
+    day = start
+    remaining = days
+    while remaining > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            remaining -= 1
+    return day
+
+
+def new_tracking_number(prefix: str) -> str:
+    return f"{prefix}{timezone.localdate():%Y%m%d}{secrets.token_hex(4).upper()}"
+
+
+# --- permissions -------------------------------------------------------------------------
+
+
+def _ensure_owner(actor: User | None, definition: ListDefinition) -> None:
+    """Only the owning agency's staff act on its lists (superusers for operations)."""
+    if actor is None or actor.is_superuser:
+        return
+    if actor.agency_id != definition.owner_id:
+        raise PermissionDenied("This list belongs to another agency.")
+
+
+def _ensure_reviewer(actor: User | None, definition: ListDefinition) -> None:
+    _ensure_owner(actor, definition)
+    if actor is not None and not actor.is_superuser and not actor.is_reviewer:
+        raise PermissionDenied("This step needs a reviewer of the owning agency.")
+
+
+def _lock(entry: ListEntry) -> ListEntry:
+    # Row lock: two clerks (or a clerk and the clock task) acting on one entry serialise here,
+    # so a transition is decided on the state it actually changes.
+    return ListEntry.objects.select_for_update().select_related("list", "tier").get(pk=entry.pk)
+
+
+def _expect(entry: ListEntry, *states: str) -> None:
+    if entry.state not in states:
+        allowed = ", ".join(EntryState(s).label for s in states)
+        raise ValidationError(
+            {
+                "state": f"Entry is {EntryState(entry.state).label}; this step needs it to be "
+                f"{allowed}."
+            }
+        )
+
+
+def _emit(entry: ListEntry, kind: str, at: datetime.datetime) -> None:
+    """Write the outbox event; the unique constraint makes a second one impossible. After
+    commit, nudge the consumer (named in settings: this app does not know who consumes)."""
+    try:
+        with transaction.atomic():
+            event = OutboxEvent.objects.create(entry=entry, kind=kind, occurred_at=at)
+    except IntegrityError as exc:  # pragma: no cover - guarded by the row lock
+        raise ValidationError({"state": f"Entry {entry.pk} already has a {kind} event."}) from exc
+    consumer = getattr(settings, "LIST_OUTBOX_CONSUMER_TASK", None)
+    if consumer:
+        transaction.on_commit(lambda: _send(consumer, event.pk))
+
+
+def _send(task_name: str, event_id: int) -> None:
+    from scs.celery import app
+
+    try:
+        app.send_task(task_name, args=[event_id])
+    except Exception:  # broker down: the consumer's periodic sweep reads the outbox table
+        logger.warning("could not enqueue %s(%s); the outbox sweep will", task_name, event_id)
+
+
+# --- drafting ----------------------------------------------------------------------------
+
+
+def _validate_entry(entry: ListEntry) -> None:
+    definition = entry.list
+    errors: dict[str, str] = {}
+    if entry.subject_id and entry.subject.kind not in definition.subject_kinds:
+        errors["subject"] = (
+            f"{definition.name} may not hold a {entry.subject.get_kind_display()} "
+            f"(allowed: {', '.join(definition.subject_kinds)})."
+        )
+    if entry.ground_id and entry.ground.list_id != definition.pk:
+        errors["ground"] = "The ground must be one of this list's criteria."
+    if entry.tier_id and entry.tier.list_id != definition.pk:
+        errors["tier"] = "The severity tier must be one of this list's tiers."
+    elif entry.tier_id:
+        tier = entry.tier
+        if entry.duration_months is None:
+            if tier.max_months is not None:
+                errors["duration_months"] = (
+                    f"Give a duration between {tier.min_months} and {tier.max_months} months."
+                )
+        elif entry.duration_months < tier.min_months or (
+            tier.max_months is not None and entry.duration_months > tier.max_months
+        ):
+            upper = tier.max_months if tier.max_months is not None else "no limit"
+            errors["duration_months"] = (
+                f"Duration must be between {tier.min_months} and {upper} months "
+                f"for a {tier.get_tier_display()} case."
+            )
+    if entry.decision_date and entry.decision_date > timezone.localdate():
+        errors["decision_date"] = "The source decision cannot be dated in the future."
+    if not definition.is_active:
+        errors["list"] = "This list is no longer in use."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def list_entry_create(
+    *,
+    actor: User,
+    definition: ListDefinition,
+    subject: Subject,
+    ground: ListGround,
+    tier: SeverityTier,
+    duration_months: int | None,
+    decision_number: str,
+    decision_date: datetime.date,
+    decision_issuer: str,
+    facts: str,
+    reason: str = "entry drafted",
+) -> ListEntry:
+    """Draft an entry. One entry lists one subject on one ground: a legal representative is
+    listed only by an entry of their own, never as a side effect of the organisation's."""
+    _ensure_owner(actor, definition)
+    entry = ListEntry(
+        list=definition,
+        subject=subject,
+        ground=ground,
+        tier=tier,
+        duration_months=duration_months,
+        decision_number=decision_number,
+        decision_date=decision_date,
+        decision_issuer=decision_issuer,
+        facts=facts,
+        created_by=actor,
+    )
+    entry.full_clean()
+    _validate_entry(entry)
+    with audited(actor, reason):
+        entry.save()
+    return entry
+
+
+EDITABLE_FIELDS = (
+    "subject",
+    "ground",
+    "tier",
+    "duration_months",
+    "decision_number",
+    "decision_date",
+    "decision_issuer",
+    "facts",
+)
+
+
+@transaction.atomic
+def list_entry_update(
+    *, actor: User, entry: ListEntry, reason: str = "draft edited", **changes
+) -> ListEntry:
+    entry = _lock(entry)
+    _ensure_owner(actor, entry.list)
+    _expect(entry, EntryState.DRAFT)
+    for name, value in changes.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValidationError({name: "This field cannot be edited."})
+        setattr(entry, name, value)
+    entry.full_clean()
+    _validate_entry(entry)
+    with audited(actor, reason):
+        entry.save()
+    return entry
+
+
+# --- maker-checker ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def list_entry_submit(*, actor: User, entry: ListEntry, reason: str = "") -> ListEntry:
+    entry = _lock(entry)
+    _ensure_owner(actor, entry.list)
+    _expect(entry, EntryState.DRAFT)
+    _validate_entry(entry)
+    with audited(actor, reason or "submitted for review"):
+        entry.state = EntryState.SUBMITTED
+        entry.submitted_by = actor
+        entry.submitted_at = timezone.now()
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def list_entry_return(*, actor: User, entry: ListEntry, reason: str) -> ListEntry:
+    """A reviewer sends a submitted entry back to draft, saying why."""
+    entry = _lock(entry)
+    _ensure_reviewer(actor, entry.list)
+    _expect(entry, EntryState.SUBMITTED)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the entry is returned."})
+    with audited(actor, reason):
+        entry.state = EntryState.DRAFT
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def list_entry_approve(*, actor: User, entry: ListEntry, reason: str = "") -> ListEntry:
+    """Approval by a different user of the owning agency with the reviewer role."""
+    entry = _lock(entry)
+    _ensure_reviewer(actor, entry.list)
+    _expect(entry, EntryState.SUBMITTED)
+    if actor.pk in (entry.created_by_id, entry.submitted_by_id):
+        raise PermissionDenied("Maker-checker: the entry's maker cannot approve it.")
+    with audited(actor, reason or "approved"):
+        entry.state = EntryState.APPROVED
+        entry.approved_by = actor
+        entry.approved_at = timezone.now()
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def list_entry_notify(
+    *,
+    actor: User,
+    entry: ListEntry,
+    via: str,
+    reference: str = "",
+    notified_at: datetime.datetime | None = None,
+) -> ListEntry:
+    """Record how and when the subject was told; the objection window starts then."""
+    entry = _lock(entry)
+    _ensure_owner(actor, entry.list)
+    _expect(entry, EntryState.APPROVED)
+    if via not in NoticeChannel.values:
+        raise ValidationError({"via": f"Choose one of: {', '.join(NoticeChannel.values)}."})
+    now = timezone.now()
+    notified_at = notified_at or now
+    if notified_at > now:
+        raise ValidationError({"notified_at": "Notice cannot be recorded in the future."})
+    if entry.approved_at and notified_at < entry.approved_at:
+        raise ValidationError({"notified_at": "Notice cannot precede approval."})
+    with audited(actor, f"subject notified ({via})"):
+        entry.state = EntryState.NOTIFIED
+        entry.notified_at = notified_at
+        entry.notified_via = via
+        entry.notice_reference = reference
+        entry.objection_window_ends_at = notified_at + datetime.timedelta(
+            days=entry.list.objection_window_days
+        )
+        entry.save()
+    return entry
+
+
+def _start_effect(entry: ListEntry, now: datetime.datetime) -> None:
+    today = timezone.localdate(now)
+    entry.state = EntryState.PUBLISHED
+    entry.published_at = now
+    entry.starts_on = today
+    entry.ends_on = entry.compute_end(today)
+    publicity_end = add_months(today, entry.list.publicity_months)
+    entry.publicity_ends_on = (
+        min(publicity_end, entry.ends_on) if entry.ends_on is not None else publicity_end
+    )
+    entry.save()
+    _emit(entry, OutboxEvent.Kind.EFFECT_STARTED, now)
+
+
+@transaction.atomic
+def list_entry_publish(
+    *, actor: User | None, entry: ListEntry, reason: str = "", now: datetime.datetime | None = None
+) -> ListEntry:
+    """Publish: legal effect (and joint measures) start. Refused before notice plus the
+    objection window, unless the list records a legal basis for immediate publication."""
+    now = now or timezone.now()
+    entry = _lock(entry)
+    _ensure_owner(actor, entry.list)
+    _expect(entry, EntryState.NOTIFIED)
+    if not entry.list.immediate_publication_basis and now < entry.objection_window_ends_at:
+        raise ValidationError(
+            {
+                "state": "The objection window runs until "
+                f"{timezone.localtime(entry.objection_window_ends_at):%Y-%m-%d %H:%M}; "
+                "this list has no legal basis for immediate publication."
+            }
+        )
+    if entry.objections.filter(status=Objection.Status.PENDING).exists():
+        raise ValidationError({"state": "An objection is pending: decide it first."})
+    with audited(actor, reason or "published"):
+        _start_effect(entry, now)
+    return entry
+
+
+def _end(entry: ListEntry, reason: str, note: str, now: datetime.datetime) -> None:
+    had_effect = entry.state == EntryState.PUBLISHED
+    entry.state = EntryState.ENDED
+    entry.end_reason = reason
+    entry.end_note = note
+    entry.ended_at = now
+    entry.save()
+    if had_effect:
+        _emit(entry, OutboxEvent.Kind.EFFECT_ENDED, now)
+
+
+@transaction.atomic
+def list_entry_revoke(*, actor: User, entry: ListEntry, reason: str) -> ListEntry:
+    """End an entry for error or by a court ruling; lifts any measures it started."""
+    entry = _lock(entry)
+    _ensure_reviewer(actor, entry.list)
+    _expect(
+        entry,
+        EntryState.DRAFT,
+        EntryState.SUBMITTED,
+        EntryState.APPROVED,
+        EntryState.NOTIFIED,
+        EntryState.PUBLISHED,
+    )
+    if not reason.strip():
+        raise ValidationError({"reason": "A revocation states its reason."})
+    with audited(actor, reason):
+        _end(entry, EndReason.REVOKED, reason, timezone.now())
+    return entry
+
+
+# --- objections ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def objection_file(
+    *,
+    entry: ListEntry,
+    filed_by_name: str,
+    contact: str,
+    disputed_facts: str,
+    on_behalf: bool = False,
+    evidence=None,
+    actor: User | None = None,
+) -> Objection:
+    """File an accuracy dispute, by or for the subject (online or at the counter)."""
+    entry = _lock(entry)
+    _expect(entry, EntryState.NOTIFIED, EntryState.PUBLISHED)
+    if not disputed_facts.strip():
+        raise ValidationError({"disputed_facts": "Say which facts are wrong."})
+    today = timezone.localdate()
+    objection = Objection(
+        entry=entry,
+        tracking_number=new_tracking_number("OB"),
+        filed_by_name=filed_by_name,
+        filed_on_behalf=on_behalf,
+        contact=contact,
+        disputed_facts=disputed_facts,
+        decide_by=add_working_days(today, entry.list.decision_deadline_working_days),
+    )
+    if evidence is not None:
+        objection.evidence = evidence
+    objection.full_clean()
+    with audited(actor, "objection filed", tracking_number=objection.tracking_number):
+        objection.save()
+    return objection
+
+
+@transaction.atomic
+def objection_decide(
+    *,
+    actor: User,
+    objection: Objection,
+    upheld: bool,
+    reasons: str,
+    corrected_facts: str = "",
+) -> Objection:
+    """Decide within the deadline, with reasons. Upheld: the entry ends, or, where the
+    reviewer gives corrected facts, continues with them."""
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    entry = _lock(objection.entry)
+    _ensure_reviewer(actor, entry.list)
+    if objection.status != Objection.Status.PENDING:
+        raise ValidationError({"status": "This objection is already decided."})
+    if not reasons.strip():
+        raise ValidationError({"reasons": "A decision gives its reasons."})
+    now = timezone.now()
+    with audited(actor, reasons, tracking_number=objection.tracking_number):
+        objection.status = Objection.Status.UPHELD if upheld else Objection.Status.REJECTED
+        objection.decision_reasons = reasons
+        objection.corrected_facts = corrected_facts
+        objection.decided_by = actor
+        objection.decided_at = now
+        objection.is_overdue = False
+        objection.save()
+        if upheld and corrected_facts.strip():
+            entry.facts = corrected_facts
+            entry.save()
+        elif upheld:
+            _end(entry, EndReason.OBJECTION_UPHELD, reasons, now)
+    return objection
+
+
+# --- credit repair ------------------------------------------------------------------------
+
+
+def repair_earliest_grant(entry: ListEntry) -> datetime.date | None:
+    if entry.starts_on is None:
+        return None
+    return add_months(entry.starts_on, entry.tier.min_months)
+
+
+@transaction.atomic
+def repair_apply(
+    *,
+    entry: ListEntry,
+    applicant_name: str,
+    contact: str,
+    conditions_met: Iterable[str],
+    statement: str,
+    evidence=None,
+    actor: User | None = None,
+) -> RepairApplication:
+    entry = _lock(entry)
+    _expect(entry, EntryState.PUBLISHED)
+    conditions = sorted(set(conditions_met))
+    unknown = [c for c in conditions if c not in RepairCondition.values]
+    if unknown:
+        raise ValidationError({"conditions_met": f"Unknown conditions: {', '.join(unknown)}."})
+    application = RepairApplication(
+        entry=entry,
+        tracking_number=new_tracking_number("RP"),
+        applicant_name=applicant_name,
+        contact=contact,
+        conditions_met=conditions,
+        statement=statement,
+        decide_by=add_working_days(timezone.localdate(), entry.list.decision_deadline_working_days),
+    )
+    if evidence is not None:
+        application.evidence = evidence
+    application.full_clean()
+    with audited(actor, "repair applied for", tracking_number=application.tracking_number):
+        application.save()
+    return application
+
+
+@transaction.atomic
+def repair_decide(
+    *, actor: User, application: RepairApplication, grant: bool, reasons: str
+) -> RepairApplication:
+    """Grant (the entry ends early) or refuse, with reasons. Never before the tier's minimum
+    period, and only when every condition the list requires is shown."""
+    application = RepairApplication.objects.select_for_update().get(pk=application.pk)
+    entry = _lock(application.entry)
+    _ensure_reviewer(actor, entry.list)
+    if application.status != RepairApplication.Status.PENDING:
+        raise ValidationError({"status": "This application is already decided."})
+    if not reasons.strip():
+        raise ValidationError({"reasons": "A decision gives its reasons."})
+    if grant:
+        _expect(entry, EntryState.PUBLISHED)
+        earliest = repair_earliest_grant(entry)
+        if earliest and timezone.localdate() < earliest:
+            raise ValidationError(
+                {
+                    "grant": f"Repair cannot be granted before {earliest:%Y-%m-%d}, the end of "
+                    f"the minimum period ({entry.tier.min_months} months)."
+                }
+            )
+        missing = sorted(set(entry.list.repair_conditions) - set(application.conditions_met))
+        if missing:
+            raise ValidationError({"grant": f"Conditions not shown: {', '.join(missing)}."})
+    now = timezone.now()
+    with audited(actor, reasons, tracking_number=application.tracking_number):
+        application.status = (
+            RepairApplication.Status.UPHELD if grant else RepairApplication.Status.REJECTED
+        )
+        application.decision_reasons = reasons
+        application.decided_by = actor
+        application.decided_at = now
+        application.is_overdue = False
+        application.save()
+        if grant:
+            _end(entry, EndReason.REPAIRED, reasons, now)
+    return application
+
+
+# --- the clock ------------------------------------------------------------------------------
+
+
+def _clock_batch(qs, limit: int):
+    # SKIP LOCKED: a clerk's transaction holding an entry is left for the next tick.
+    return list(qs.select_for_update(skip_locked=True).order_by("pk")[:limit])
+
+
+def list_clock_publish_lapsed(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """Publish notified entries whose objection window lapsed with no pending objection."""
+    now = now or timezone.now()
+    done = 0
+    with transaction.atomic():
+        pending = Objection.objects.filter(entry=OuterRef("pk"), status="pending")
+        candidates = ListEntry.objects.filter(
+            state=EntryState.NOTIFIED, objection_window_ends_at__lte=now
+        ).exclude(Exists(pending))
+        for entry in _clock_batch(candidates.select_related("list"), limit):
+            with audited(None, "objection window lapsed without objection"):
+                _start_effect(entry, now)
+            done += 1
+    return done
+
+
+def list_clock_expire(*, now: datetime.datetime | None = None, limit: int = 500) -> int:
+    """End published entries whose end date has come."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    done = 0
+    with transaction.atomic():
+        due = ListEntry.objects.filter(state=EntryState.PUBLISHED, ends_on__lte=today)
+        for entry in _clock_batch(due.select_related("list"), limit):
+            with audited(None, "duration ended"):
+                _end(entry, EndReason.EXPIRED, f"expired on {entry.ends_on:%Y-%m-%d}", now)
+            done += 1
+    return done
+
+
+def list_clock_flag_overdue(*, now: datetime.datetime | None = None) -> tuple[int, int]:
+    today = timezone.localdate(now or timezone.now())
+    with audited(None, "decision deadline passed"):
+        objections = Objection.objects.filter(
+            status="pending", decide_by__lt=today, is_overdue=False
+        ).update(is_overdue=True)
+        repairs = RepairApplication.objects.filter(
+            status="pending", decide_by__lt=today, is_overdue=False
+        ).update(is_overdue=True)
+    return objections, repairs
+
+
+# --- derived watch list (big data alert) ---------------------------------------------------
+
+WATCH_RULE_AGENCIES = 3
+WATCH_RULE_TEXT = (
+    "Negative records or published blacklist entries from at least three different agencies "
+    "(seeds 001/002: flagged by three sources); a reviewer confirms each candidate."
+)
+
+
+def watch_candidates_detect(*, watch_list: ListDefinition, limit: int = 1000) -> int:
+    """Flag subjects that meet the published rule. Only candidates: nothing is listed or
+    published until a reviewer confirms."""
+    if not watch_list.is_derived:
+        raise ValidationError({"watch_list": "Candidates are derived only for derived lists."})
+    today = timezone.localdate()
+    negative_records = (
+        CreditRecord.objects.filter(catalogue_item__category=CatalogueItem.Category.NEGATIVE)
+        .filter(Q(publicity_ends_on__isnull=True) | Q(publicity_ends_on__gt=today))
+        .values_list("subject_id", "agency_id", "id", "decision_number")
+    )
+    entries = ListEntry.objects.filter(
+        state=EntryState.PUBLISHED, list__kind="blacklist"
+    ).values_list("subject_id", "list__owner_id", "id", "decision_number")
+    by_subject: dict[int, dict[int, list]] = {}
+    flagged = (
+        CreditRecord.objects.filter(catalogue_item__category=CatalogueItem.Category.NEGATIVE)
+        .values("subject_id")
+        .annotate(n=Count("agency_id", distinct=True))
+    )
+    # Narrow to subjects with any negative data before gathering evidence.
+    subject_ids = {row["subject_id"] for row in flagged} | set(
+        entries.values_list("subject_id", flat=True)
+    )
+    for subject_id, agency_id, pk, number in negative_records.filter(subject_id__in=subject_ids):
+        by_subject.setdefault(subject_id, {}).setdefault(agency_id, []).append(
+            {"type": "credit_record", "id": pk, "decision_number": number}
+        )
+    for subject_id, agency_id, pk, number in entries.filter(subject_id__in=subject_ids):
+        by_subject.setdefault(subject_id, {}).setdefault(agency_id, []).append(
+            {"type": "list_entry", "id": pk, "decision_number": number}
+        )
+    already = set(
+        WatchCandidate.objects.filter(watch_list=watch_list, status="candidate").values_list(
+            "subject_id", flat=True
+        )
+    ) | set(
+        ListEntry.objects.filter(list=watch_list)
+        .exclude(state=EntryState.ENDED)
+        .values_list("subject_id", flat=True)
+    )
+    created = 0
+    with transaction.atomic(), audited(None, WATCH_RULE_TEXT):
+        for subject_id, per_agency in by_subject.items():
+            if len(per_agency) < WATCH_RULE_AGENCIES or subject_id in already:
+                continue
+            subject_kind = Subject.objects.values_list("kind", flat=True).get(pk=subject_id)
+            if subject_kind not in watch_list.subject_kinds:
+                continue
+            candidate = WatchCandidate.objects.create(
+                watch_list=watch_list,
+                subject_id=subject_id,
+                evidence=[
+                    {"agency_id": agency_id, **item}
+                    for agency_id, items in sorted(per_agency.items())
+                    for item in items
+                ],
+            )
+            candidate.source_agencies.set(Agency.objects.filter(pk__in=per_agency))
+            created += 1
+            if created >= limit:
+                break
+    return created
+
+
+@transaction.atomic
+def watch_candidate_confirm(
+    *,
+    actor: User,
+    candidate: WatchCandidate,
+    ground: ListGround,
+    tier: SeverityTier,
+    duration_months: int | None,
+    reasons: str,
+) -> ListEntry:
+    """A reviewer confirms: the candidate becomes an approved entry, which then goes through
+    notice and the objection window like any other."""
+    candidate = WatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+    _ensure_reviewer(actor, candidate.watch_list)
+    if candidate.status != WatchCandidate.Status.CANDIDATE:
+        raise ValidationError({"status": "This candidate is already decided."})
+    if not reasons.strip():
+        raise ValidationError({"reasons": "A confirmation gives its reasons."})
+    now = timezone.now()
+    entry = ListEntry(
+        list=candidate.watch_list,
+        subject=candidate.subject,
+        ground=ground,
+        tier=tier,
+        duration_months=duration_months,
+        decision_number=f"WATCH-{candidate.pk}",
+        decision_date=timezone.localdate(),
+        decision_issuer=str(candidate.watch_list.owner),
+        facts=reasons,
+        created_by=actor,
+        submitted_by=actor,
+        submitted_at=now,
+        approved_by=actor,
+        approved_at=now,
+        state=EntryState.APPROVED,
+    )
+    entry.full_clean()
+    _validate_entry(entry)
+    with audited(actor, reasons):
+        entry.save()
+        candidate.status = WatchCandidate.Status.CONFIRMED
+        candidate.reasons = reasons
+        candidate.decided_by = actor
+        candidate.decided_at = now
+        candidate.entry = entry
+        candidate.save()
+    return entry
+
+
+@transaction.atomic
+def watch_candidate_dismiss(*, actor: User, candidate: WatchCandidate, reasons: str):
+    candidate = WatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+    _ensure_reviewer(actor, candidate.watch_list)
+    if candidate.status != WatchCandidate.Status.CANDIDATE:
+        raise ValidationError({"status": "This candidate is already decided."})
+    if not reasons.strip():
+        raise ValidationError({"reasons": "A dismissal gives its reasons."})
+    with audited(actor, reasons):
+        candidate.status = WatchCandidate.Status.DISMISSED
+        candidate.reasons = reasons
+        candidate.decided_by = actor
+        candidate.decided_at = timezone.now()
+        candidate.save()
+    return candidate
+
+
+# --- list definitions -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def list_definition_save(*, actor: User, definition: ListDefinition, reason: str = ""):
+    if actor is not None and not actor.is_superuser:
+        if definition.pk is None:
+            definition.owner = actor.agency
+        _ensure_owner(actor, definition)
+        if actor.role != User.Role.ADMIN:
+            raise PermissionDenied("List definitions are maintained by the agency administrator.")
+    definition.full_clean()
+    with audited(actor, reason or "list definition saved"):
+        definition.save()
+    return definition

@@ -1,0 +1,182 @@
+"""Writes to the registry. Every one runs in a transaction under an audit context."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from registry.models import (
+    Agency,
+    CatalogueItem,
+    CreditRecord,
+    Division,
+    FormerName,
+    Subject,
+    SubjectRole,
+    User,
+)
+from scs.audit import audited
+
+
+@dataclass(frozen=True)
+class RoleInput:
+    role: str
+    holder_identifier: str
+    holder_name: str = ""
+    started_on: datetime.date | None = None
+    ended_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class FormerNameInput:
+    name: str
+    valid_until: datetime.date
+    valid_from: datetime.date | None = None
+
+
+def ensure_may_register(actor: User) -> Agency | None:
+    if actor.is_superuser:
+        return actor.agency
+    if actor.agency is None or not actor.agency.is_registration_authority:
+        raise PermissionDenied("Only registration authorities may register subjects.")
+    return actor.agency
+
+
+@transaction.atomic
+def subject_register(
+    *,
+    actor: User,
+    kind: str,
+    identifier: str,
+    name: str,
+    division: Division | None = None,
+    established_on: datetime.date | None = None,
+    status: str = Subject.Status.ACTIVE,
+    former_names: Iterable[FormerNameInput] = (),
+    roles: Iterable[RoleInput] = (),
+    reason: str = "registration",
+) -> Subject:
+    authority = ensure_may_register(actor)
+    with audited(actor, reason):
+        subject = Subject(
+            kind=kind,
+            identifier=identifier,
+            name=name,
+            division=division,
+            established_on=established_on,
+            status=status,
+            registration_authority=authority,
+        )
+        subject.full_clean()
+        subject.save()
+        for former in former_names:
+            fn = FormerName(
+                subject=subject,
+                name=former.name,
+                valid_from=former.valid_from,
+                valid_until=former.valid_until,
+            )
+            fn.full_clean()
+            fn.save()
+        for role in roles:
+            subject_role_add(actor=actor, organisation=subject, role=role)
+    return subject
+
+
+def _holder_for(role: RoleInput) -> Subject:
+    from registry import identifiers
+
+    try:
+        normalised, scheme = identifiers.validate_identifier(role.holder_identifier)
+    except identifiers.IdentifierError as exc:
+        raise ValidationError({"holder_identifier": exc.message}) from exc
+    holder = Subject.objects.filter(identifier=normalised).first()
+    if holder is not None:
+        return holder
+    if scheme != "resident_id" or not role.holder_name:
+        raise ValidationError(
+            {"holder_identifier": "Unknown subject; give the holder's name to register a person."}
+        )
+    holder = Subject(kind=Subject.Kind.NATURAL_PERSON, identifier=normalised, name=role.holder_name)
+    holder.full_clean()
+    holder.save()
+    return holder
+
+
+@transaction.atomic
+def subject_role_add(*, actor: User, organisation: Subject, role: RoleInput) -> SubjectRole:
+    if organisation.is_natural_person:
+        raise ValidationError({"roles": "A natural person has no organisational roles."})
+    with audited(actor, "role recorded"):
+        record = SubjectRole(
+            organisation=organisation,
+            holder=_holder_for(role),
+            role=role.role,
+            started_on=role.started_on,
+            ended_on=role.ended_on,
+        )
+        record.full_clean()
+        record.save()
+    return record
+
+
+@transaction.atomic
+def subject_rename(*, actor: User, subject: Subject, new_name: str, on: datetime.date) -> Subject:
+    """Rename, keeping the old name findable as a former name."""
+    ensure_may_register(actor)
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    if new_name == subject.name:
+        return subject
+    with audited(actor, "renamed"):
+        previous = subject.former_names.order_by("-valid_until").first()
+        FormerName.objects.create(
+            subject=subject,
+            name=subject.name,
+            valid_from=previous.valid_until if previous else subject.established_on,
+            valid_until=on,
+        )
+        subject.name = new_name
+        subject.full_clean()
+        subject.save()
+    return subject
+
+
+def ensure_may_record(actor: User, agency: Agency) -> None:
+    """Clerks create and edit credit records only for their own agency."""
+    if actor.is_superuser:
+        return
+    if actor.agency_id is None or actor.agency_id != agency.pk:
+        raise PermissionDenied("You may record only your own agency's credit records.")
+
+
+@transaction.atomic
+def credit_record_save(
+    *, actor: User, record: CreditRecord, reason: str = "credit record saved"
+) -> CreditRecord:
+    """Create or update a credit record for the actor's agency."""
+    if record.pk:
+        stored = CreditRecord.objects.select_for_update().get(pk=record.pk)
+        ensure_may_record(actor, stored.agency)
+    if not record.agency_id and actor.agency_id:
+        record.agency = actor.agency
+    ensure_may_record(actor, record.agency)
+    if record.created_by_id is None:
+        record.created_by = actor
+    with audited(actor, reason):
+        record.full_clean()
+        record.save()
+    return record
+
+
+@transaction.atomic
+def catalogue_item_save(*, actor: User, item: CatalogueItem) -> CatalogueItem:
+    if not actor.is_superuser and (actor.agency_id != item.supplying_agency_id):
+        raise PermissionDenied("Only the supplying agency maintains its catalogue items.")
+    with audited(actor, "catalogue item saved"):
+        item.full_clean()
+        item.save()
+    return item

@@ -1,0 +1,259 @@
+"""Writes of the sanctions app: propagation from the lists' outbox, memorandum changes,
+reconciliation and agencies' feedback."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from blacklists.models import ListDefinition, OutboxEvent
+from registry.models import Agency, User
+from sanctions import propagation
+from sanctions.models import (
+    ConsumedOutboxEvent,
+    Measure,
+    Memorandum,
+    MemorandumChange,
+    Sanction,
+    SanctionFeedback,
+)
+from scs.audit import audited
+
+log = logging.getLogger(__name__)
+
+
+def kick(task_name: str, *args) -> None:
+    """Ask a worker to act now, after commit. If the broker is down the periodic sweep
+    finds the outbox row later: the message is a hint, the table is the truth."""
+
+    def send():
+        from scs.celery import app
+
+        try:
+            app.send_task(task_name, args=args)
+        except Exception:  # broker down: the sweep will pick it up
+            log.warning("could not enqueue %s%s; the outbox sweep will", task_name, args)
+
+    transaction.on_commit(send)
+
+
+# --- consuming the lists' outbox --------------------------------------------------------
+
+
+def _claim(event_id: int) -> bool:
+    """Record the event as consumed; False if another worker already did (the insert waits
+    for a concurrent claimant's commit, then finds the row)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO sanctions_consumedoutboxevent (event_id, consumed_at) VALUES (%s, now()) "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+            [event_id],
+        )
+        return cur.fetchone() is not None
+
+
+def _apply(event: OutboxEvent) -> int:
+    entry = event.entry
+    at = event.occurred_at
+    if event.kind == OutboxEvent.Kind.EFFECT_STARTED:
+        scope = propagation.Scope(entry_ids=(entry.pk,), require_in_force=False)
+        return propagation.impose(scope, on=timezone.localdate(at), at=at, reason="entry_published")
+    return propagation.lift_entry(entry.pk, at=at, reason=entry.end_reason or "revoked")
+
+
+@transaction.atomic
+def outbox_event_process(*, event_id: int) -> int:
+    """Apply one outbox event exactly once. An end processed before its start applies the
+    start first, so the recorded history keeps the interval in which the entry was in force."""
+    event = OutboxEvent.objects.select_related("entry").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    changed = 0
+    if event.kind == OutboxEvent.Kind.EFFECT_ENDED:
+        start = OutboxEvent.objects.filter(
+            entry_id=event.entry_id, kind=OutboxEvent.Kind.EFFECT_STARTED
+        ).first()
+        if start is not None and _claim(start.pk):
+            changed += _apply(start)
+    if not _claim(event.pk):
+        return changed
+    with audited(None, f"outbox event {event.pk} ({event.kind})"):
+        changed += _apply(event)
+    return changed
+
+
+def pending_outbox_events(limit: int = 1000) -> list[int]:
+    consumed = ConsumedOutboxEvent.objects.filter(event_id=OuterRef("pk"))
+    return list(
+        OutboxEvent.objects.filter(~Exists(consumed))
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+# --- memoranda --------------------------------------------------------------------------
+
+
+def _ensure_operator(actor: User | None) -> None:
+    """Memoranda are national instruments: maintained by the platform operator."""
+    if actor is not None and not actor.is_superuser:
+        raise PermissionDenied("Memoranda are maintained by the platform operator.")
+
+
+def _record_change(memorandum: Memorandum, kind: str) -> MemorandumChange:
+    change = MemorandumChange.objects.create(memorandum=memorandum, kind=kind)
+    kick("sanctions.tasks.process_memorandum_change", change.pk)
+    return change
+
+
+@transaction.atomic
+def memorandum_save(
+    *,
+    actor: User | None,
+    memorandum: Memorandum,
+    signatories: list[Agency] | None = None,
+    triggering_lists: list[ListDefinition] | None = None,
+    reason: str = "memorandum saved",
+) -> Memorandum:
+    _ensure_operator(actor)
+    memorandum.full_clean()
+    creating = memorandum.pk is None
+    before = None if creating else Memorandum.objects.select_for_update().get(pk=memorandum.pk)
+    with audited(actor, reason):
+        memorandum.save()
+        if signatories is not None:
+            memorandum.signatories.set(signatories)
+        if triggering_lists is not None:
+            old = (
+                set() if creating else set(memorandum.triggering_lists.values_list("pk", flat=True))
+            )
+            memorandum.triggering_lists.set(triggering_lists)
+            if {lst.pk for lst in triggering_lists} != old:
+                _record_change(memorandum, MemorandumChange.Kind.TRIGGERS_CHANGED)
+        if before is not None and (
+            before.effective_from != memorandum.effective_from
+            or before.effective_until != memorandum.effective_until
+        ):
+            _record_change(memorandum, MemorandumChange.Kind.DATES_CHANGED)
+    return memorandum
+
+
+@transaction.atomic
+def request_memorandum_sync(*, memorandum: Memorandum) -> MemorandumChange:
+    """After an edit whose effect on measures is not itemised (the admin's inlines)."""
+    return _record_change(memorandum, MemorandumChange.Kind.MEASURE_ADDED)
+
+
+@transaction.atomic
+def measure_add(*, actor: User | None, measure: Measure, reason: str = "measure added") -> Measure:
+    _ensure_operator(actor)
+    measure.full_clean()
+    with audited(actor, reason):
+        measure.save()
+        _record_change(measure.memorandum, MemorandumChange.Kind.MEASURE_ADDED)
+    return measure
+
+
+@transaction.atomic
+def measure_withdraw(*, actor: User | None, measure: Measure, reason: str) -> Measure:
+    _ensure_operator(actor)
+    measure = Measure.objects.select_for_update().get(pk=measure.pk)
+    if measure.withdrawn_at is not None:
+        raise ValidationError({"measure": "This measure is already withdrawn."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the measure is withdrawn."})
+    with audited(actor, reason):
+        measure.withdrawn_at = timezone.now()
+        measure.save(update_fields=["withdrawn_at"])
+        _record_change(measure.memorandum, MemorandumChange.Kind.MEASURE_WITHDRAWN)
+    return measure
+
+
+@transaction.atomic
+def memorandum_sync(
+    *, memorandum_id: int, on: datetime.date | None = None, reason: str = "memorandum_change"
+) -> tuple[int, int]:
+    """Impose and lift so that this memorandum's sanctions match the entries in force."""
+    now = timezone.now()
+    on = on or timezone.localdate(now)
+    scope = propagation.Scope(memorandum_id=memorandum_id)
+    with audited(None, f"memorandum {memorandum_id} synchronised"):
+        imposed = propagation.impose(scope, on=on, at=now, reason=reason)
+        lifted = propagation.lift_unexpected(scope, on=on, at=now)
+    return imposed, lifted
+
+
+@transaction.atomic
+def memorandum_change_process(*, change_id: int) -> tuple[int, int]:
+    # Claim with a conditional update: a second worker finds nothing to do.
+    claimed = MemorandumChange.objects.filter(pk=change_id, processed_at__isnull=True).update(
+        processed_at=timezone.now()
+    )
+    if not claimed:
+        return 0, 0
+    change = MemorandumChange.objects.get(pk=change_id)
+    return memorandum_sync(memorandum_id=change.memorandum_id)
+
+
+def memoranda_on_date_boundary(on: datetime.date) -> list[int]:
+    """Memoranda that took or lost effect within the last two days: sync them."""
+    window = on - datetime.timedelta(days=2)
+    return list(
+        Memorandum.objects.filter(effective_from__gt=window, effective_from__lte=on)
+        .union(Memorandum.objects.filter(effective_until__gt=window, effective_until__lte=on))
+        .values_list("pk", flat=True)
+    )
+
+
+# --- reconciliation ---------------------------------------------------------------------
+
+
+def reconcile(*, fix: bool, on: datetime.date | None = None) -> propagation.Drift:
+    """Recompute expected sanctions for everything in force; with fix, repair the drift."""
+    on = on or timezone.localdate()
+    scope = propagation.Scope()
+    found = propagation.drift(scope, on=on)
+    if fix and found.total:
+        now = timezone.now()
+        with transaction.atomic(), audited(None, "reconciliation"):
+            propagation.impose(scope, on=on, at=now, reason="reconciled")
+            propagation.lift_unexpected(scope, on=on, at=now)
+    return found
+
+
+# --- feedback from implementing agencies ------------------------------------------------
+
+
+@transaction.atomic
+def sanction_feedback_record(
+    *, actor: User, sanction: Sanction, outcome: str, reason: str = ""
+) -> SanctionFeedback:
+    if not actor.is_superuser and actor.agency_id != sanction.implementing_agency_id:
+        raise PermissionDenied("Only the implementing agency reports on this sanction.")
+    if outcome not in SanctionFeedback.Outcome.values:
+        raise ValidationError(
+            {"outcome": f"Choose one of {', '.join(SanctionFeedback.Outcome.values)}."}
+        )
+    if outcome == SanctionFeedback.Outcome.DECLINED:
+        if sanction.measure.mandatory:
+            raise ValidationError(
+                {"outcome": "A mandatory measure cannot be declined; only discretionary ones."}
+            )
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why the measure was declined."})
+    feedback = SanctionFeedback(
+        sanction=sanction,
+        agency_id=sanction.implementing_agency_id,
+        outcome=outcome,
+        reason=reason,
+        recorded_by=actor,
+    )
+    feedback.full_clean()
+    with audited(actor, f"feedback: {outcome}"):
+        feedback.save()
+    return feedback

@@ -1,0 +1,64 @@
+"""Propagation tasks: thin, idempotent, retried on transient database errors.
+
+Each takes an id, and the service it calls checks whether the work is already done, so a
+redelivered message (acks_late, worker killed) or a sweep racing a kick does no harm.
+"""
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+from django.utils import timezone
+
+from sanctions import services
+
+log = logging.getLogger(__name__)
+
+RETRY = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "max_retries": 8,
+    "acks_late": True,
+}
+
+
+@shared_task(name="sanctions.tasks.process_outbox_event", **RETRY)
+def process_outbox_event(event_id: int) -> int:
+    return services.outbox_event_process(event_id=event_id)
+
+
+@shared_task(name="sanctions.tasks.process_memorandum_change", **RETRY)
+def process_memorandum_change(change_id: int) -> tuple[int, int]:
+    return services.memorandum_change_process(change_id=change_id)
+
+
+@shared_task(name="sanctions.tasks.sweep_outbox", acks_late=True)
+def sweep_outbox(limit: int = 1000) -> dict:
+    """Apply whatever a lost message, a dead worker or a Redis outage left pending."""
+    from sanctions.models import MemorandumChange
+
+    events = services.pending_outbox_events(limit)
+    for event_id in events:
+        services.outbox_event_process(event_id=event_id)
+    changes = list(
+        MemorandumChange.objects.filter(processed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    for change_id in changes:
+        services.memorandum_change_process(change_id=change_id)
+    boundary = services.memoranda_on_date_boundary(timezone.localdate())
+    for memorandum_id in boundary:
+        services.memorandum_sync(memorandum_id=memorandum_id, reason="memorandum_dates")
+    return {"events": len(events), "changes": len(changes), "boundary": len(boundary)}
+
+
+@shared_task(name="sanctions.tasks.reconcile", acks_late=True)
+def reconcile() -> dict:
+    found = services.reconcile(fix=True)
+    if found.total:
+        log.warning(
+            "reconciliation repaired drift: %s missing, %s extra", found.missing, found.extra
+        )
+    return {"missing": found.missing, "extra": found.extra}

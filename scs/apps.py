@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ScsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "scs"
+    verbose_name = "Platform"

@@ -1,0 +1,53 @@
+"""Load the demo data: agencies, lists and memoranda from the seeds, and generated subjects.
+
+Idempotent: a second run adds nothing. `--subjects 1000000` builds the benchmark dataset.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from registry import demo as registry_demo
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent). --subjects N scales the registry for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--subjects", type=int, default=3000)
+        parser.add_argument(
+            "--relations",
+            type=int,
+            default=2000,
+            help="How many organisations get roles, licences and penalties",
+        )
+
+    def handle(self, *args, subjects, relations, **options):
+        started = time.monotonic()
+        log = self.stdout.write
+        agencies = registry_demo.seed_agencies()
+        items = registry_demo.seed_catalogue(agencies)
+        registry_demo.seed_users(agencies)
+        added = registry_demo.seed_subjects(subjects, log=log)
+        registry_demo.seed_relations(agencies, items, limit=relations)
+        for hook in self.app_hooks():
+            hook(agencies=agencies, log=log)
+        elapsed = time.monotonic() - started
+        log(f"[demo] {len(agencies)} agencies, {added} new subjects in {elapsed:.1f}s")
+
+    def app_hooks(self):
+        """The lists and sanctions apps add their demo data after the registry's."""
+        hooks = []
+        try:
+            from blacklists import demo as lists_demo
+
+            hooks.append(lists_demo.seed)
+        except ImportError:
+            pass
+        try:
+            from sanctions import demo as sanctions_demo
+
+            hooks.append(sanctions_demo.seed)
+        except ImportError:
+            pass
+        return hooks

@@ -1,0 +1,122 @@
+"""The fixed cast (healthchecks' Alice/Bob/Charlie, in this domain's words):
+
+- court (agency A) owns a blacklist; alice is its clerk, bob its reviewer, bea a second reviewer
+- customs (agency B) owns nothing here; carol is its clerk
+- caac implements measures; its API client is `caac_api`
+- samr is a registration authority; its API client is `registrar_api`
+- anonymous: the public
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests import factories as f
+
+
+@pytest.fixture
+def court(db):
+    return f.agency("法院", personal_ids=True)
+
+
+@pytest.fixture
+def customs(db):
+    return f.agency("海关")
+
+
+@pytest.fixture
+def caac(db):
+    return f.agency("民航局", personal_ids=True)
+
+
+@pytest.fixture
+def railway(db):
+    return f.agency("国铁集团")
+
+
+@pytest.fixture
+def samr(db):
+    return f.agency("市场监管总局", registrar=True, personal_ids=True)
+
+
+@pytest.fixture
+def alice(court):
+    return f.user("alice", court, "clerk")
+
+
+@pytest.fixture
+def bob(court):
+    return f.user("bob", court, "reviewer")
+
+
+@pytest.fixture
+def bea(court):
+    return f.user("bea", court, "reviewer")
+
+
+@pytest.fixture
+def carol(customs):
+    return f.user("carol", customs, "clerk")
+
+
+@pytest.fixture
+def court_list(court):
+    return f.list_definition(court)
+
+
+@pytest.fixture
+def company(db):
+    return f.subject("enterprise", name="杭州恒信电子科技有限公司")
+
+
+@pytest.fixture
+def person(db):
+    return f.subject("natural_person", name="张三")
+
+
+def api_client_for(agency, role="clerk", username=None) -> APIClient:
+    user = f.user(username or f"api-{agency.pk}-{role}", agency, role, is_system=True)
+    _instance, token = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def caac_api(caac):
+    return api_client_for(caac)
+
+
+@pytest.fixture
+def registrar_api(samr):
+    return api_client_for(samr)
+
+
+@pytest.fixture
+def court_api(court):
+    return api_client_for(court, "clerk", "court-api-clerk")
+
+
+@pytest.fixture
+def court_reviewer_api(court):
+    return api_client_for(court, "reviewer", "court-api-reviewer")
+
+
+@pytest.fixture
+def customs_api(customs):
+    return api_client_for(customs)
+
+
+@pytest.fixture
+def anonymous():
+    return APIClient()
+
+
+@pytest.fixture
+def today():
+    return datetime.date.today()
