@@ -33,7 +33,8 @@ run: setup
 
 test: WANT_BROWSER=1
 test: venv services
-	$(VENV)/bin/pytest -q
+	# Tests use their own Redis database so a running `make run` worker never sees their messages.
+	REDIS_URL=redis://127.0.0.1:6379/9 $(VENV)/bin/pytest -q
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -125,7 +125,7 @@ def seed_entries(lists: dict[str, ListDefinition], *, per_list_scale: int = 1) -
                 subject = Subject.objects.get(pk=rng.choice(candidates))
                 tier = rng.choice(tiers)
                 upper = tier.max_months if tier.max_months is not None else tier.min_months * 2
-                duration = rng.randint(tier.min_months, max(tier.min_months, upper))
+                duration = rng.randint(max(1, tier.min_months), max(1, tier.min_months, upper))
                 decided = timezone.localdate() - datetime.timedelta(days=rng.randint(20, 400))
                 try:
                     _make(
@@ -179,13 +179,20 @@ def _make(definition, subject, ground, tier, duration, decided, state, clerk, re
         )
         services.list_entry_publish(actor=clerk, entry=entry, reason="objection window lapsed")
         entry.refresh_from_db()
-        if state in ("expired", "repaired"):
+        today = timezone.localdate()
+        if state == "expired":
             # Demo only: the entry started long enough ago to have run its course.
-            start = timezone.localdate() - datetime.timedelta(days=31 * duration + 2)
+            start = today - datetime.timedelta(days=31 * duration + 2)
             ListEntry.objects.filter(pk=entry.pk).update(
                 starts_on=start, ends_on=entry.compute_end(start)
             )
-            entry.refresh_from_db()
+        elif state == "repaired":
+            # Demo only: past the tier's minimum period, still in force.
+            start = today - datetime.timedelta(days=31 * tier.min_months + 2)
+            ListEntry.objects.filter(pk=entry.pk).update(
+                starts_on=start, ends_on=today + datetime.timedelta(days=60)
+            )
+        entry.refresh_from_db()
         if state == "expired":
             services.list_clock_expire()
         elif state == "revoked":

@@ -300,7 +300,7 @@ class ListEntry(models.Model):
         return self.list.owner_id
 
     def compute_end(self, start: datetime.date) -> datetime.date | None:
-        return add_months(start, self.duration_months) if self.duration_months else None
+        return add_months(start, self.duration_months) if self.duration_months is not None else None
 
 
 class OutboxEventKind(models.TextChoices):
@@ -392,7 +392,7 @@ class RepairApplication(models.Model):
     applicant_name = models.CharField(max_length=200)
     contact = models.CharField(max_length=200)
     conditions_met = ArrayField(
-        models.CharField(max_length=32, choices=RepairCondition.choices), default=list
+        models.CharField(max_length=32, choices=RepairCondition.choices), default=list, blank=True
     )
     statement = models.TextField()
     evidence = models.FileField(upload_to=evidence_path, blank=True)

@@ -131,6 +131,8 @@ def _validate_entry(entry: ListEntry) -> None:
                 errors["duration_months"] = (
                     f"Give a duration between {tier.min_months} and {tier.max_months} months."
                 )
+        elif entry.duration_months < 1:
+            errors["duration_months"] = "A listing lasts at least one month."
         elif entry.duration_months < tier.min_months or (
             tier.max_months is not None and entry.duration_months > tier.max_months
         ):

@@ -270,7 +270,8 @@ def seed_relations(agencies: dict[str, Agency], items: dict[str, CatalogueItem],
                     started_on=started,
                 )
             )
-        if rng.random() < 0.1:
+        renamed_on = today - datetime.timedelta(days=rng.randrange(30, 2000))
+        if rng.random() < 0.1 and (established is None or established < renamed_on):
             former.append(
                 FormerName(
                     subject_id=org_id,
@@ -278,7 +279,7 @@ def seed_relations(agencies: dict[str, Agency], items: dict[str, CatalogueItem],
                     if "有限公司" in name
                     else "原" + name,
                     valid_from=established,
-                    valid_until=today - datetime.timedelta(days=rng.randrange(30, 2000)),
+                    valid_until=renamed_on,
                 )
             )
         if rng.random() < 0.5:
