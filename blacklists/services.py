@@ -78,7 +78,7 @@ def _lock(entry: ListEntry) -> ListEntry:
 
 def _expect(entry: ListEntry, *states: str) -> None:
     if entry.state not in states:
-        allowed = ", ".join(EntryState(s).label for s in states)
+        allowed = ", ".join(str(EntryState(s).label) for s in states)
         raise ValidationError(
             {
                 "state": f"Entry is {EntryState(entry.state).label}; this step needs it to be "

@@ -15,6 +15,7 @@ from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.utils.encoders import JSONEncoder
 
 
 class Pagination(PageNumberPagination):
@@ -137,7 +138,8 @@ def idempotent(view_method):
             response = view_method(self, request, *args, **kwargs)
             if response.status_code < 500:
                 record.status_code = response.status_code
-                record.response_body = json.loads(json.dumps(response.data, default=str))
+                # Stored exactly as the renderer writes it, so a replay is byte-for-byte equal.
+                record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
                 record.save(update_fields=["status_code", "response_body"])
             return response
 

@@ -175,6 +175,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set used in several serializers.
+    "ENUM_NAME_OVERRIDES": {
+        "SubjectKindEnum": "registry.models.SubjectKind",
+        "ListKindEnum": "blacklists.models.ListKind",
+        "NoticeChannelEnum": "blacklists.models.NoticeChannel",
+        "RoleKindEnum": "registry.models.RoleKind",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------

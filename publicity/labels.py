@@ -1,0 +1,100 @@
+"""The portal's public vocabulary: every code the portal shows, with its label.
+
+Kept here, not borrowed from the models' choices, so that the portal's translations
+(locale/) cover every word it prints and the public wording can differ from the back office's.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+SUBJECT_KIND = {
+    "enterprise": _("Enterprise"),
+    "individual_business": _("Individual business"),
+    "social_organisation": _("Social organisation"),
+    "public_institution": _("Public institution"),
+    "government_body": _("Government body"),
+    "natural_person": _("Natural person"),
+}
+SUBJECT_STATUS = {
+    "active": _("Active"),
+    "deregistered": _("Deregistered"),
+    "revoked": _("Licence revoked"),
+}
+LIST_KIND = {
+    "blacklist": _("Blacklist"),
+    "redlist": _("Redlist"),
+    "watchlist": _("Watch list"),
+}
+SEVERITY = {
+    "general": _("General"),
+    "serious": _("Serious"),
+    "extremely_serious": _("Extremely serious"),
+}
+ROLE = {
+    "legal_representative": _("Legal representative"),
+    "principal_responsible_person": _("Principal responsible person"),
+    "director": _("Director"),
+    "supervisor": _("Supervisor"),
+    "senior_manager": _("Senior manager"),
+    "actual_controller": _("Actual controller"),
+}
+RECORD_TYPE = {
+    "registration": _("Registration"),
+    "equity": _("Equity"),
+    "branch": _("Branch"),
+    "executive": _("Executives"),
+    "annual_report": _("Annual report"),
+    "tax": _("Tax"),
+    "social_insurance": _("Social insurance"),
+    "provident_fund": _("Housing provident fund"),
+    "administrative_licence": _("Administrative licence"),
+    "administrative_penalty": _("Administrative penalty"),
+    "inspection": _("Inspection"),
+    "award": _("Award"),
+    "utility_payment": _("Utility payment"),
+    "list_record": _("List record"),
+    "court_judgment": _("Court judgment"),
+}
+MEASURE_KIND = {"punishment": _("Punishment"), "incentive": _("Incentive")}
+MEASURE_TARGET = {
+    "subject": _("The listed subject"),
+    "legal_representative": _("Its legal representative"),
+    "principal_responsible_person": _("Its principal responsible person"),
+    "directors_supervisors_senior_managers": _("Its directors, supervisors and senior managers"),
+    "actual_controller": _("Its actual controller"),
+}
+DECISION = {
+    "pending": _("Pending"),
+    "upheld": _("Upheld"),
+    "rejected": _("Rejected"),
+}
+REPAIR_CONDITION = {
+    "proof_of_correction": _("Proof the violation was corrected"),
+    "training_certificate": _("Credit training certificate"),
+    "credit_commitment": _("Written credit commitment"),
+    "obligation_met": _("Proof the obligation is met"),
+}
+AGENCY_LEVEL = {
+    "national": _("National"),
+    "provincial": _("Provincial"),
+    "prefectural": _("Prefectural"),
+    "county": _("County"),
+}
+
+VOCABULARIES = {
+    "subject_kind": SUBJECT_KIND,
+    "subject_status": SUBJECT_STATUS,
+    "list_kind": LIST_KIND,
+    "severity": SEVERITY,
+    "role": ROLE,
+    "record_type": RECORD_TYPE,
+    "measure_kind": MEASURE_KIND,
+    "measure_target": MEASURE_TARGET,
+    "decision": DECISION,
+    "repair_condition": REPAIR_CONDITION,
+    "agency_level": AGENCY_LEVEL,
+}
+
+
+def label(vocabulary: str, code: str) -> str:
+    """The label of a code, or the code itself if the vocabulary lacks it (never an error)."""
+    return VOCABULARIES[vocabulary].get(code, code)

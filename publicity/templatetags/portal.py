@@ -1,0 +1,46 @@
+"""Template helpers of the portal: labels, localised names, subject links."""
+
+from django import template
+from django.utils.translation import get_language
+
+from publicity import labels
+from publicity.selectors import subject_ref
+
+register = template.Library()
+
+
+@register.filter
+def label(code: str, vocabulary: str) -> str:
+    """{{ subject.kind|label:"subject_kind" }}"""
+    return labels.label(vocabulary, code)
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+@register.filter
+def localised(obj, field: str = "name") -> str:
+    """obj.<field>_en in English when it is filled in, else obj.<field>."""
+    if obj is None:
+        return ""
+    if _english():
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return english
+    return getattr(obj, field, "") or ""
+
+
+@register.filter
+def division_name(division) -> str:
+    if division is None:
+        return ""
+    return division.name_en if _english() and division.name_en else division.name_zh
+
+
+@register.simple_tag
+def subject_url(subject) -> str:
+    """The subject page, never with a full resident ID in the address."""
+    from django.urls import reverse
+
+    return reverse("publicity:subject", args=[subject_ref(subject)])

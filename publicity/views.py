@@ -1,0 +1,254 @@
+"""The public portal: server-rendered pages that work without JavaScript."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from blacklists import services as list_services
+from publicity import forms, selectors
+from publicity.models import IssuedReport
+from publicity.pdf import issue_report
+from publicity.ratelimit import ratelimited
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+@require_GET
+@ratelimited("search")
+def search(request):
+    form = forms.SearchForm(request.GET or None, english=_english())
+    result = None
+    if form.is_bound and form.is_valid():
+        result = selectors.search(
+            form.cleaned_data["q"], form.filters(), page=form.cleaned_data.get("page") or 1
+        )
+        if result.status == "empty":
+            result = None
+    template = "publicity/search.html" if result is not None else "publicity/home.html"
+    return render(request, template, {"form": form, "result": result})
+
+
+@require_GET
+def subject(request, ref: str):
+    found = selectors.subject_by_ref(ref)
+    if found is None:
+        raise Http404(_("No public record of this subject."))
+    page = selectors.subject_page(found)
+    return render(
+        request,
+        "publicity/subject.html",
+        {"page": page, "subject": found, "ref": selectors.subject_ref(found)},
+    )
+
+
+@require_GET
+@ratelimited("report")
+def subject_report(request, ref: str):
+    found = selectors.subject_by_ref(ref)
+    if found is None:
+        raise Http404(_("No public record of this subject."))
+    report, content = issue_report(selectors.subject_page(found), request=request)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{report.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimited("verify")
+def report_verify(request, number: str):
+    report = (
+        IssuedReport.objects.select_related("subject").filter(number=number.upper()[:32]).first()
+    )
+    if report is None:
+        raise Http404(_("No report with this number was issued."))
+    form = forms.VerifyForm(request.POST or None, request.FILES or None)
+    matches = None
+    if request.method == "POST" and form.is_valid():
+        digest = hashlib.sha256()
+        for chunk in form.cleaned_data["pdf"].chunks():
+            digest.update(chunk)
+        matches = digest.hexdigest() == report.sha256
+    return render(
+        request,
+        "publicity/report_verify.html",
+        {"report": report, "form": form, "matches": matches},
+    )
+
+
+@require_GET
+def lists_index(request):
+    counts = {row["list_id"]: row["n"] for row in selectors.stats()["per_list"]}
+    definitions = list(selectors.public_lists())
+    for definition in definitions:
+        definition.public_count = counts.get(definition.pk, 0)
+    return render(request, "publicity/lists.html", {"lists": definitions})
+
+
+@require_GET
+def list_detail(request, pk: int):
+    definition = selectors.public_list(pk)
+    if definition is None:
+        raise Http404(_("No such public list."))
+    ground = request.GET.get("ground", "")[:32]
+    kind = request.GET.get("kind", "")
+    try:
+        before = int(request.GET.get("before") or 0) or None
+    except ValueError:
+        before = None
+    entries = selectors.list_entries_page(definition, ground=ground, kind=kind, before=before)
+    return render(
+        request,
+        "publicity/list_detail.html",
+        {
+            "definition": definition,
+            "entries": entries,
+            "ground": ground,
+            "kind": kind,
+            "paged": before is not None,
+        },
+    )
+
+
+@require_GET
+def memoranda_index(request):
+    return render(request, "publicity/memoranda.html", {"memoranda": selectors.memoranda()})
+
+
+@require_GET
+def memorandum_detail(request, pk: int):
+    memo = selectors.memorandum(pk)
+    if memo is None:
+        raise Http404(_("No such memorandum."))
+    public_ids = set(selectors.public_lists().values_list("pk", flat=True))
+    return render(
+        request, "publicity/memorandum_detail.html", {"memo": memo, "public_ids": public_ids}
+    )
+
+
+def _apply_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimited("submit", methods=("POST",))
+def objection_new(request):
+    entry = selectors.entry_for_submission(request.GET.get("entry"))
+    if entry is None:
+        raise Http404(_("This entry is not in publicity; objections to it go to its agency."))
+    form = forms.ObjectionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            objection = list_services.objection_file(
+                entry=entry,
+                filed_by_name=data["filed_by_name"],
+                contact=data["contact"],
+                disputed_facts=data["disputed_facts"],
+                on_behalf=data["on_behalf"],
+                evidence=data.get("evidence"),
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            return redirect(_track_url(objection.tracking_number))
+    return render(request, "publicity/objection_form.html", {"entry": entry, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimited("submit", methods=("POST",))
+def repair_new(request):
+    entry = selectors.entry_for_submission(request.GET.get("entry"))
+    if entry is None:
+        raise Http404(_("This entry is not in publicity; repair applications go to its agency."))
+    form = forms.RepairForm(
+        request.POST or None, request.FILES or None, conditions=entry.list.repair_conditions
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = list_services.repair_apply(
+                entry=entry,
+                applicant_name=data["applicant_name"],
+                contact=data["contact"],
+                conditions_met=data["conditions_met"],
+                statement=data["statement"],
+                evidence=data.get("evidence"),
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            return redirect(_track_url(application.tracking_number))
+    return render(request, "publicity/repair_form.html", {"entry": entry, "form": form})
+
+
+def _track_url(number: str) -> str:
+    from django.urls import reverse
+
+    return reverse("publicity:track", args=[number]) + "?new=1"
+
+
+@require_GET
+@ratelimited("track")
+def track_lookup(request):
+    form = forms.TrackForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("publicity:track", number=form.cleaned_data["number"].strip().upper())
+    return render(request, "publicity/track_lookup.html", {"form": form})
+
+
+@require_GET
+@ratelimited("track")
+def track(request, number: str):
+    found = selectors.tracked(number)
+    if found is None:
+        raise Http404(_("No objection or repair application has this tracking number."))
+    return render(
+        request,
+        "publicity/track.html",
+        {"tracked": found, "item": found.item, "new": request.GET.get("new") == "1"},
+    )
+
+
+@require_GET
+def stats(request):
+    data = selectors.stats()
+    return render(request, "publicity/stats.html", {"stats": data, "chart": _chart(data)})
+
+
+def _chart(data: dict) -> dict:
+    """Geometry of the per-month bar chart, computed here so the template only draws it."""
+    months = data["per_month"]
+    peak = max([m["n"] for m in months] + [1])
+    width, height, gap = 600, 200, 6
+    bar = (width - gap * (len(months) + 1)) / len(months)
+    bars = []
+    for i, m in enumerate(months):
+        h = round(m["n"] / peak * (height - 40), 1)
+        x = round(gap + i * (bar + gap), 1)
+        bars.append(
+            {
+                "x": x,
+                "y": round(height - 20 - h, 1),
+                "h": h,
+                "w": round(bar, 1),
+                "cx": round(x + bar / 2, 1),
+                "n": m["n"],
+                "label": f"{m['month']:%m}",
+                "month": m["month"],
+            }
+        )
+    return {"width": width, "height": height, "bars": bars, "base": height - 20}

@@ -1,0 +1,155 @@
+"""The agency API: feed, restrictions, screening, feedback, and scoping between agencies."""
+
+import pytest
+
+from sanctions.models import Sanction, SanctionFeedback
+from sanctions.selectors import encode_cursor
+from tests import factories as f
+from tests.conftest import api_client_for
+from tests.sanctions.conftest import drain, publish
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def listed(scene, company, person):
+    f.role(company, person)
+    entry = publish(scene["list"], company, scene["clerk"], scene["reviewer"])
+    drain()
+    return entry
+
+
+@pytest.fixture
+def railway_api(railway):
+    return api_client_for(railway)
+
+
+def test_feed_is_scoped_to_the_callers_measures(listed, caac_api, railway_api, customs_api):
+    caac = caac_api.get("/api/v1/sanctions/feed/").json()["events"]
+    assert sorted(e["measure"] for e in caac) == ["M01", "M03"]
+    railway = railway_api.get("/api/v1/sanctions/feed/").json()["events"]
+    assert [e["measure"] for e in railway] == ["M02"]
+    assert customs_api.get("/api/v1/sanctions/feed/").json()["events"] == []
+
+
+def test_feed_pages_with_an_opaque_cursor(listed, caac_api):
+    first = caac_api.get("/api/v1/sanctions/feed/", {"limit": 1}).json()
+    assert first["has_more"] is True and len(first["events"]) == 1
+    second = caac_api.get("/api/v1/sanctions/feed/", {"after": first["next"], "limit": 1}).json()
+    assert second["events"][0]["event_id"] > first["events"][0]["event_id"]
+    assert second["has_more"] is False
+    empty = caac_api.get("/api/v1/sanctions/feed/", {"after": second["next"]}).json()
+    assert empty["events"] == [] and empty["next"] == second["next"]
+
+
+@pytest.mark.parametrize("params", [{"after": "garbage"}, {"limit": "0"}, {"limit": "abc"}])
+def test_feed_rejects_bad_parameters_with_400(caac_api, params):
+    response = caac_api.get("/api/v1/sanctions/feed/", params)
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) <= {"after", "limit"}
+
+
+def test_feed_needs_an_agency_token(anonymous):
+    assert anonymous.get("/api/v1/sanctions/feed/").status_code == 401
+
+
+def test_restrictions_carry_provenance(listed, caac_api, company):
+    body = caac_api.get(f"/api/v1/subjects/{company.identifier}/restrictions/").json()
+    (item,) = body["restrictions"]
+    prov = item["provenance"]
+    assert prov["measure"]["code"] == "M01"
+    assert prov["measure"]["legal_basis"]
+    assert prov["memorandum"]["document_number"].startswith("发改财金")
+    assert prov["list_entry"]["id"] == listed.pk
+    assert prov["list_entry"]["ground_legal_basis"]
+    assert prov["source_decision"]["number"] == listed.decision_number
+
+
+def test_restrictions_on_the_legal_representative_name_the_listed_company(
+    listed, caac_api, company, person
+):
+    body = caac_api.get(f"/api/v1/subjects/{person.identifier}/restrictions/").json()
+    (item,) = body["restrictions"]
+    assert item["target"] == person.identifier
+    assert item["provenance"]["list_entry"]["listed_subject"] == company.identifier
+    assert item["provenance"]["measure"]["target_basis"]
+
+
+def test_restrictions_scoped_and_validated(listed, customs_api, caac_api, company):
+    assert customs_api.get(f"/api/v1/subjects/{company.identifier}/restrictions/").json()[
+        "restrictions"
+    ] == []
+    bad = caac_api.get(f"/api/v1/subjects/{company.identifier}/restrictions/", {"as_of": "x"})
+    assert bad.status_code == 400 and "as_of" in bad.json()["errors"]
+    past = caac_api.get(
+        f"/api/v1/subjects/{company.identifier}/restrictions/", {"as_of": "2020-01-01"}
+    ).json()
+    assert past["restrictions"] == []
+
+
+def test_screening_reports_each_item(listed, caac_api, company):
+    unknown = f.uscc()
+    response = caac_api.post(
+        "/api/v1/screenings/",
+        {"identifiers": [company.identifier.lower(), unknown, "123", ""]},
+        format="json",
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert results[0]["identifier"] == company.identifier and results[0]["known"] is True
+    assert [m["measure"] for m in results[0]["measures"]] == ["M01"]
+    assert results[1] == {"input": unknown, "valid": True, "identifier": unknown, "known": False,
+                          "measures": []}
+    assert results[2]["valid"] is False and "18 characters" in results[2]["error"]
+    assert results[3]["valid"] is False
+
+
+def test_screening_ten_thousand_identifiers_in_one_request(
+    listed, caac_api, company, django_assert_max_num_queries
+):
+    codes = [f.uscc(n) for n in range(100_000, 109_999)] + [company.identifier]
+    with django_assert_max_num_queries(8):
+        response = caac_api.post("/api/v1/screenings/", {"identifiers": codes}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 10_000
+    hits = [r for r in body["results"] if r.get("measures")]
+    assert [r["identifier"] for r in hits] == [company.identifier]
+
+
+def test_screening_limits_and_shape(caac_api):
+    too_many = caac_api.post("/api/v1/screenings/", {"identifiers": ["x"] * 10_001}, format="json")
+    assert too_many.status_code == 400 and "identifiers" in too_many.json()["errors"]
+    empty = caac_api.post("/api/v1/screenings/", {"identifiers": []}, format="json")
+    assert empty.status_code == 400
+
+
+def test_feedback_by_the_implementing_agency_only(listed, caac_api, railway_api, customs_api):
+    caac_sanction = Sanction.objects.get(measure__code="M01")
+    railway_sanction = Sanction.objects.get(measure__code="M02")
+    url = f"/api/v1/sanctions/{caac_sanction.pk}/feedback/"
+    assert customs_api.post(url, {"outcome": "applied"}, format="json").status_code == 404
+    ok = caac_api.post(url, {"outcome": "applied"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert ok.status_code == 201
+    replay = caac_api.post(url, {"outcome": "applied"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert replay.json() == ok.json() and replay["Idempotent-Replayed"] == "true"
+    assert SanctionFeedback.objects.count() == 1
+    # A mandatory measure cannot be declined; a discretionary one can, with a reason.
+    refused = caac_api.post(url, {"outcome": "declined", "reason": "x"}, format="json")
+    assert refused.status_code == 400 and "outcome" in refused.json()["errors"]
+    rail_url = f"/api/v1/sanctions/{railway_sanction.pk}/feedback/"
+    no_reason = railway_api.post(rail_url, {"outcome": "declined"}, format="json")
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["errors"]
+    declined = railway_api.post(
+        rail_url, {"outcome": "declined", "reason": "车票已于名单发布前售出"}, format="json"
+    )
+    assert declined.status_code == 201
+    bad = railway_api.post(rail_url, {"outcome": "maybe"}, format="json")
+    assert bad.status_code == 400
+
+
+def test_cursor_is_opaque_but_stable(caac_api):
+    cursor = encode_cursor(41)
+    assert "41" not in cursor
+    response = caac_api.get("/api/v1/sanctions/feed/", {"after": cursor})
+    assert response.status_code == 200
