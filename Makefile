@@ -45,8 +45,12 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: db
-	$(PY) -m benchmarks.run
+# Benchmarks run on their own database (1 000 000 subjects by default; BENCH_SUBJECTS=… to change).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scs_bench
+bench: venv services
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) scripts/ensure_database.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m benchmarks.run
 
 reliability: venv services
 	$(VENV)/bin/pytest -m reliability -p no:cacheprovider tests/reliability

@@ -74,11 +74,10 @@ def seed_lists(agencies: dict[str, Agency]) -> dict[str, ListDefinition]:
     return lists
 
 
-def _staff(definition: ListDefinition) -> tuple[User, User]:
-    key = definition.owner.short_name
-    slug = f"agency{definition.owner_id}"
-    clerk = ensure_demo_user(f"{slug}-clerk", definition.owner, User.Role.CLERK, label=key)
-    reviewer = ensure_demo_user(f"{slug}-reviewer", definition.owner, User.Role.REVIEWER, label=key)
+def _staff(definition: ListDefinition, slug: str) -> tuple[User, User]:
+    """The owning agency's demo clerk and reviewer (maker and checker are different people)."""
+    clerk = ensure_demo_user(f"{slug}-clerk", definition.owner, User.Role.CLERK)
+    reviewer = ensure_demo_user(f"{slug}-reviewer", definition.owner, User.Role.REVIEWER)
     return clerk, reviewer
 
 
@@ -102,7 +101,9 @@ def _backdate(entry: ListEntry, days: int) -> None:
     ListEntry.objects.filter(pk=entry.pk).update(submitted_at=past, approved_at=past)
 
 
-def seed_entries(lists: dict[str, ListDefinition], *, per_list_scale: int = 1) -> int:
+def seed_entries(
+    lists: dict[str, ListDefinition], slugs: dict[int, str], *, per_list_scale: int = 1
+) -> int:
     if ListEntry.objects.exists():
         return 0
     rng = random.Random(42)
@@ -110,7 +111,7 @@ def seed_entries(lists: dict[str, ListDefinition], *, per_list_scale: int = 1) -
     for definition in lists.values():
         if definition.is_derived:
             continue
-        clerk, reviewer = _staff(definition)
+        clerk, reviewer = _staff(definition, slugs[definition.owner_id])
         candidates = list(
             Subject.objects.filter(kind__in=definition.subject_kinds, agency__isnull=True)
             .order_by("id")
@@ -227,7 +228,7 @@ def _make(definition, subject, ground, tier, duration, decided, state, clerk, re
 
 def seed(*, agencies: dict[str, Agency], log=print) -> None:
     lists = seed_lists(agencies)
-    made = seed_entries(lists)
+    made = seed_entries(lists, {agency.pk: key for key, agency in agencies.items()})
     log(f"[demo] {len(lists)} lists, {made} new entries")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import tablib
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from blacklists import services
@@ -28,6 +28,7 @@ COLUMNS = [
     "facts",
 ]
 MAX_ROWS = 10_000
+DUPLICATE = "This decision already lists this subject on this list."
 
 
 @dataclass
@@ -120,18 +121,15 @@ def import_entries(*, actor: User, content: bytes, filename: str, dry_run: bool)
                 result.created_ids.append(entry.pk)
             except ValidationError as exc:
                 for name, messages in exc.message_dict.items():
+                    if name == NON_FIELD_ERRORS:
+                        # For a new draft the only non-field rule is one entry per decision.
+                        name, messages = "decision_number", [DUPLICATE]
                     for message in messages:
                         result.errors.append(RowError(offset, name, message))
             except PermissionDenied as exc:
                 result.errors.append(RowError(offset, "list", str(exc)))
             except IntegrityError:
-                result.errors.append(
-                    RowError(
-                        offset,
-                        "decision_number",
-                        "This decision already lists this subject on this list.",
-                    )
-                )
+                result.errors.append(RowError(offset, "decision_number", DUPLICATE))
         if result.errors or dry_run:
             transaction.set_rollback(True)
             result.created_ids = [] if result.errors or dry_run else result.created_ids

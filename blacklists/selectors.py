@@ -10,12 +10,15 @@ from registry.models import User
 
 def entries_visible_to(user: User) -> QuerySet[ListEntry]:
     """An agency sees every state of its own entries, and other agencies' entries only once
-    published or archived (shared between government bodies); superusers see all."""
+    published or archived after publication (shared between government bodies); an entry
+    ended before it took effect (a revoked draft) stays the owner's. Superusers see all."""
     qs = ListEntry.objects.select_related("list__owner__subject", "subject", "ground", "tier")
     if user.is_superuser:
         return qs
     return qs.filter(
-        Q(list__owner_id=user.agency_id) | Q(state__in=[EntryState.PUBLISHED, EntryState.ENDED])
+        Q(list__owner_id=user.agency_id)
+        | Q(state=EntryState.PUBLISHED)
+        | Q(state=EntryState.ENDED, published_at__isnull=False)
     )
 
 

@@ -5,7 +5,6 @@ same transaction."""
 from __future__ import annotations
 
 import datetime
-import logging
 import secrets
 from collections.abc import Iterable
 
@@ -31,8 +30,7 @@ from blacklists.models import (
 )
 from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User, add_months
 from scs.audit import audited
-
-logger = logging.getLogger(__name__)
+from scs.messaging import enqueue_after_commit
 
 # --- time helpers -------------------------------------------------------------------------
 
@@ -72,8 +70,13 @@ def _ensure_reviewer(actor: User | None, definition: ListDefinition) -> None:
 
 def _lock(entry: ListEntry) -> ListEntry:
     # Row lock: two clerks (or a clerk and the clock task) acting on one entry serialise here,
-    # so a transition is decided on the state it actually changes.
-    return ListEntry.objects.select_for_update().select_related("list", "tier").get(pk=entry.pk)
+    # so a transition is decided on the state it actually changes. of=("self",): lock the entry
+    # only, not its list and tier rows, or all entries of a list would serialise on the list.
+    return (
+        ListEntry.objects.select_for_update(of=("self",))
+        .select_related("list", "tier")
+        .get(pk=entry.pk)
+    )
 
 
 def _expect(entry: ListEntry, *states: str) -> None:
@@ -97,16 +100,7 @@ def _emit(entry: ListEntry, kind: str, at: datetime.datetime) -> None:
         raise ValidationError({"state": f"Entry {entry.pk} already has a {kind} event."}) from exc
     consumer = getattr(settings, "LIST_OUTBOX_CONSUMER_TASK", None)
     if consumer:
-        transaction.on_commit(lambda: _send(consumer, event.pk))
-
-
-def _send(task_name: str, event_id: int) -> None:
-    from scs.celery import app
-
-    try:
-        app.send_task(task_name, args=[event_id])
-    except Exception:  # broker down: the consumer's periodic sweep reads the outbox table
-        logger.warning("could not enqueue %s(%s); the outbox sweep will", task_name, event_id)
+        enqueue_after_commit(consumer, event.pk)
 
 
 # --- drafting ----------------------------------------------------------------------------
@@ -433,7 +427,8 @@ def objection_decide(
         if upheld and corrected_facts.strip():
             entry.facts = corrected_facts
             entry.save()
-        elif upheld:
+        elif upheld and entry.state != EntryState.ENDED:
+            # An entry that already ended (expired, revoked) keeps how and when it ended.
             _end(entry, EndReason.OBJECTION_UPHELD, reasons, now)
     return objection
 
@@ -526,8 +521,9 @@ def repair_decide(
 
 
 def _clock_batch(qs, limit: int):
-    # SKIP LOCKED: a clerk's transaction holding an entry is left for the next tick.
-    return list(qs.select_for_update(skip_locked=True).order_by("pk")[:limit])
+    # SKIP LOCKED: a clerk's transaction holding an entry is left for the next tick. of=("self",):
+    # lock (and skip) only the entries, not the joined list rows shared by other entries.
+    return list(qs.select_for_update(skip_locked=True, of=("self",)).order_by("pk")[:limit])
 
 
 def list_clock_publish_lapsed(*, now: datetime.datetime | None = None, limit: int = 500) -> int:

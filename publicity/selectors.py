@@ -37,6 +37,7 @@ from django.db.models.functions import Length, TruncMonth
 from django.utils import timezone
 
 from blacklists.models import ListDefinition, ListEntry, Objection, RepairApplication
+from registry import identifiers
 from registry import selectors as registry_selectors
 from registry.models import (
     CreditRecord,
@@ -57,7 +58,8 @@ RECORDS_SHOWN = 50
 ENTRIES_SHOWN = 50
 STATS_TTL = 600  # seconds; /stats/ and the list index counts are cached this long
 
-_REF_SIGNER = signing.Signer(salt="publicity.subject-ref")
+# "." is outside the signature alphabet (URL-safe base64), so it separates pk and signature.
+_REF_SIGNER = signing.Signer(salt="publicity.subject-ref", sep=".")
 
 
 # --- who is public ------------------------------------------------------------------------
@@ -81,16 +83,16 @@ def subject_ref(subject: Subject) -> str:
     """The address of a subject page: the USCC for organisations, a signed reference for
     natural persons (a resident ID never appears in a link)."""
     if subject.is_natural_person:
-        return "p" + _REF_SIGNER.sign(str(subject.pk)).replace(":", "-")
+        return "p" + _REF_SIGNER.sign(str(subject.pk))
     return subject.identifier
 
 
 def subject_by_ref(ref: str) -> Subject | None:
     """The visible subject a reference (or a typed identifier) points to, else None."""
     qs = public_subjects().select_related("division", "registration_authority__subject")
-    if ref.startswith("p") and "-" in ref:
+    if ref.startswith("p") and "." in ref:
         try:
-            pk = _REF_SIGNER.unsign(ref[1:].replace("-", ":"))
+            pk = _REF_SIGNER.unsign(ref[1:])
         except signing.BadSignature:
             return None
         return qs.filter(pk=int(pk)).first()
@@ -116,9 +118,9 @@ class SearchFilters:
         if self.division:
             code = self.division
             if code.endswith("0000"):
-                qs = qs.filter(division_id__startswith=code[:2])
+                qs = qs.filter(division__code__startswith=code[:2])
             elif code.endswith("00"):
-                qs = qs.filter(division_id__startswith=code[:4])
+                qs = qs.filter(division__code__startswith=code[:4])
             else:
                 qs = qs.filter(division_id=code)
         for wanted, kind in ((self.on_blacklist, "blacklist"), (self.on_redlist, "redlist")):
@@ -138,6 +140,7 @@ class SearchResult:
     total: int = 0  # candidates found, at most 2 * CANDIDATE_CAP
     capped: bool = False  # more matches exist than were ranked: ask for a longer query
     invalid_identifier: str = ""  # why an identifier-shaped query is not a valid code
+    personal_id: bool = False  # the query was a resident ID; `query` then holds it masked
 
     @property
     def has_previous(self) -> bool:
@@ -150,8 +153,6 @@ class SearchResult:
 
 def _identifier_problem(query: str) -> str:
     """An 18-character code-like query that fails validation: the validator's message."""
-    from registry import identifiers
-
     normalised = identifiers.normalise(query)
     if len(normalised) == 18 and normalised.isascii() and normalised.isalnum():
         try:
@@ -179,7 +180,9 @@ def search(query: str, filters: SearchFilters | None = None, page: int = 1) -> S
     code = registry_selectors.normalised_identifier(query)
     if code is not None:
         qs = filters.apply(public_subjects().filter(identifier=code)).select_related("division")
-        result = SearchResult(query, "identifier", rows=list(qs[:1]))
+        personal = identifiers.is_resident_id(code)
+        shown = identifiers.mask_resident_id(code) if personal else query
+        result = SearchResult(shown, "identifier", rows=list(qs[:1]), personal_id=personal)
         result.total = len(result.rows)
         _attach_badges(result.rows)
         return result

@@ -18,6 +18,11 @@ from publicity.pdf import issue_report
 from publicity.ratelimit import ratelimited
 
 
+def _posted(request) -> tuple:
+    """(data, files) for a bound form on POST, even an empty one; (None, None) on GET."""
+    return (request.POST, request.FILES) if request.method == "POST" else (None, None)
+
+
 def _english() -> bool:
     return (get_language() or "").startswith("en")
 
@@ -27,14 +32,25 @@ def _english() -> bool:
 def search(request):
     form = forms.SearchForm(request.GET or None, english=_english())
     result = None
+    context = {}
     if form.is_bound and form.is_valid():
         result = selectors.search(
             form.cleaned_data["q"], form.filters(), page=form.cleaned_data.get("page") or 1
         )
         if result.status == "empty":
             result = None
+        elif result.personal_id:
+            # A resident ID typed into the box: never echo it back. Go straight to the
+            # (masked) page if the person is public, else answer with the masked number.
+            if result.rows:
+                return redirect("publicity:subject", ref=selectors.subject_ref(result.rows[0]))
+            data = request.GET.copy()
+            data["q"] = result.query
+            form = forms.SearchForm(data, english=_english())
+            form.is_valid()
+            context["lang_next"] = request.path
     template = "publicity/search.html" if result is not None else "publicity/home.html"
-    return render(request, template, {"form": form, "result": result})
+    return render(request, template, {"form": form, "result": result, **context})
 
 
 @require_GET
@@ -42,6 +58,9 @@ def subject(request, ref: str):
     found = selectors.subject_by_ref(ref)
     if found is None:
         raise Http404(_("No public record of this subject."))
+    canonical = selectors.subject_ref(found)
+    if canonical != ref:  # e.g. a typed resident ID: keep it out of the page and its links
+        return redirect("publicity:subject", ref=canonical)
     page = selectors.subject_page(found)
     return render(
         request,
@@ -56,6 +75,9 @@ def subject_report(request, ref: str):
     found = selectors.subject_by_ref(ref)
     if found is None:
         raise Http404(_("No public record of this subject."))
+    canonical = selectors.subject_ref(found)
+    if canonical != ref:
+        return redirect("publicity:subject-report", ref=canonical)
     report, content = issue_report(selectors.subject_page(found), request=request)
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report.number}.pdf"'
@@ -71,7 +93,7 @@ def report_verify(request, number: str):
     )
     if report is None:
         raise Http404(_("No report with this number was issued."))
-    form = forms.VerifyForm(request.POST or None, request.FILES or None)
+    form = forms.VerifyForm(*_posted(request))
     matches = None
     if request.method == "POST" and form.is_valid():
         digest = hashlib.sha256()
@@ -149,7 +171,7 @@ def objection_new(request):
     entry = selectors.entry_for_submission(request.GET.get("entry"))
     if entry is None:
         raise Http404(_("This entry is not in publicity; objections to it go to its agency."))
-    form = forms.ObjectionForm(request.POST or None, request.FILES or None)
+    form = forms.ObjectionForm(*_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -174,9 +196,7 @@ def repair_new(request):
     entry = selectors.entry_for_submission(request.GET.get("entry"))
     if entry is None:
         raise Http404(_("This entry is not in publicity; repair applications go to its agency."))
-    form = forms.RepairForm(
-        request.POST or None, request.FILES or None, conditions=entry.list.repair_conditions
-    )
+    form = forms.RepairForm(*_posted(request), conditions=entry.list.repair_conditions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -243,6 +263,7 @@ def _chart(data: dict) -> dict:
             {
                 "x": x,
                 "y": round(height - 20 - h, 1),
+                "ty": round(height - 24 - h, 1),
                 "h": h,
                 "w": round(bar, 1),
                 "cx": round(x + bar / 2, 1),

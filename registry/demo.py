@@ -132,7 +132,7 @@ DEMO_USERS = [
 ]
 
 
-def ensure_demo_user(username: str, agency: Agency, role: str, *, label: str = "") -> User:
+def ensure_demo_user(username: str, agency: Agency, role: str) -> User:
     user, new = User.objects.get_or_create(
         username=username, defaults={"agency": agency, "role": role, "is_staff": True}
     )
@@ -142,22 +142,13 @@ def ensure_demo_user(username: str, agency: Agency, role: str, *, label: str = "
     return user
 
 
-def seed_users(agencies: dict[str, Agency]) -> list[tuple[str, str]]:
-    created = []
+def seed_users(agencies: dict[str, Agency]) -> None:
+    """The operator, plus a clerk and a reviewer for a few agencies (lists add their own)."""
     if not User.objects.filter(username="admin").exists():
         User.objects.create_superuser("admin", "admin@example.invalid", DEMO_PASSWORD)
-    created.append(("admin", "superuser"))
     for username, key, role in DEMO_USERS:
-        if key not in agencies:
-            continue
-        user, new = User.objects.get_or_create(
-            username=username, defaults={"agency": agencies[key], "role": role, "is_staff": True}
-        )
-        if new:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-        created.append((username, f"{role} of {agencies[key].short_name}"))
-    return created
+        if key in agencies:
+            ensure_demo_user(username, agencies[key], role)
 
 
 def _divisions() -> list[tuple[str, str]]:

@@ -4,7 +4,6 @@ reconciliation and agencies' feedback."""
 from __future__ import annotations
 
 import datetime
-import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -23,24 +22,7 @@ from sanctions.models import (
     SanctionFeedback,
 )
 from scs.audit import audited
-
-log = logging.getLogger(__name__)
-
-
-def kick(task_name: str, *args) -> None:
-    """Ask a worker to act now, after commit. If the broker is down the periodic sweep
-    finds the outbox row later: the message is a hint, the table is the truth."""
-
-    def send():
-        from scs.celery import app
-
-        try:
-            app.send_task(task_name, args=args)
-        except Exception:  # broker down: the sweep will pick it up
-            log.warning("could not enqueue %s%s; the outbox sweep will", task_name, args)
-
-    transaction.on_commit(send)
-
+from scs.messaging import enqueue_after_commit
 
 # --- consuming the lists' outbox --------------------------------------------------------
 
@@ -107,7 +89,7 @@ def _ensure_operator(actor: User | None) -> None:
 
 def _record_change(memorandum: Memorandum, kind: str) -> MemorandumChange:
     change = MemorandumChange.objects.create(memorandum=memorandum, kind=kind)
-    kick("sanctions.tasks.process_memorandum_change", change.pk)
+    enqueue_after_commit("sanctions.tasks.process_memorandum_change", change.pk)
     return change
 
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from redis.exceptions import RedisError
 from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.utils.encoders import JSONEncoder
+
+logger = logging.getLogger(__name__)
 
 
 class Pagination(PageNumberPagination):
@@ -86,6 +90,15 @@ class TokenRateThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return self.cache_format % {"scope": scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        # Fail open when Redis is unreachable: an outage of the cache must not stop agencies
+        # from reading what they must enforce (the limit is a courtesy, not a safeguard).
+        try:
+            return super().allow_request(request, view)
+        except RedisError:
+            logger.warning("throttle cache unavailable; allowing request")
+            return True
 
 
 def idempotent(view_method):

@@ -6,7 +6,7 @@ import datetime
 import itertools
 
 from blacklists.models import ListDefinition, ListGround, SeverityTier
-from registry import identifiers
+from registry import divisions, identifiers
 from registry.models import Agency, Division, Subject, SubjectKind, SubjectRole, User
 from sanctions.models import Measure, Memorandum
 
@@ -33,6 +33,9 @@ def resident_id(n: int | None = None, *, region: str = "110101") -> str:
 
 
 def division(code: str = "330100") -> Division:
+    # Transactional tests flush every table, data migrations' rows included: reload them.
+    if not Division.objects.filter(code=code).exists():
+        divisions.load(Division)
     return Division.objects.get(code=code)
 
 

@@ -22,7 +22,11 @@ def test_check_deploy_is_clean_with_production_settings():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -61,7 +65,12 @@ def test_seed_demo_is_idempotent(capsys):
     )
     assert counts[0] >= 400 and counts[1] > 50 and counts[2] >= 4 and counts[3] > 0
     assert set(ListEntry.objects.values_list("state", flat=True)) >= {
-        "draft", "submitted", "approved", "notified", "published", "ended",
+        "draft",
+        "submitted",
+        "approved",
+        "notified",
+        "published",
+        "ended",
     }
     call_command("seed_demo", "--subjects", "400", "--relations", "100")
     assert counts == (

@@ -169,3 +169,10 @@ def wait_until_blocked_on_lock(timeout_checks: int = 2000) -> bool:
                 return True
             time.sleep(0.005)
     return False
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The cast's users are created with a password; the default PBKDF2 cost dominated the
+    # setup time of every test here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

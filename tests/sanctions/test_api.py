@@ -76,9 +76,12 @@ def test_restrictions_on_the_legal_representative_name_the_listed_company(
 
 
 def test_restrictions_scoped_and_validated(listed, customs_api, caac_api, company):
-    assert customs_api.get(f"/api/v1/subjects/{company.identifier}/restrictions/").json()[
-        "restrictions"
-    ] == []
+    assert (
+        customs_api.get(f"/api/v1/subjects/{company.identifier}/restrictions/").json()[
+            "restrictions"
+        ]
+        == []
+    )
     bad = caac_api.get(f"/api/v1/subjects/{company.identifier}/restrictions/", {"as_of": "x"})
     assert bad.status_code == 400 and "as_of" in bad.json()["errors"]
     past = caac_api.get(
@@ -98,8 +101,13 @@ def test_screening_reports_each_item(listed, caac_api, company):
     results = response.json()["results"]
     assert results[0]["identifier"] == company.identifier and results[0]["known"] is True
     assert [m["measure"] for m in results[0]["measures"]] == ["M01"]
-    assert results[1] == {"input": unknown, "valid": True, "identifier": unknown, "known": False,
-                          "measures": []}
+    assert results[1] == {
+        "input": unknown,
+        "valid": True,
+        "identifier": unknown,
+        "known": False,
+        "measures": [],
+    }
     assert results[2]["valid"] is False and "18 characters" in results[2]["error"]
     assert results[3]["valid"] is False
 

@@ -50,9 +50,9 @@ def test_paging_while_two_workers_write_loses_and_repeats_nothing(scene, caac_ap
         t.join()
     assert not errors
     expected = list(
-        SanctionEvent.objects.filter(implementing_agency=caac).order_by("id").values_list(
-            "id", flat=True
-        )
+        SanctionEvent.objects.filter(implementing_agency=caac)
+        .order_by("id")
+        .values_list("id", flat=True)
     )
     assert len(expected) == 24
     assert seen == expected  # each exactly once, in order

@@ -54,7 +54,12 @@ def test_zero_drift_after_random_sequences(scene, company, person, caac, ops):
 
 
 def _run(scene, company, person, caac, ops):
-    definition, clerk, reviewer, mou = scene["list"], scene["clerk"], scene["reviewer"], scene["mou"]
+    definition, clerk, reviewer, mou = (
+        scene["list"],
+        scene["clerk"],
+        scene["reviewer"],
+        scene["mou"],
+    )
     f.role(company, person)
     subjects = [company, person, f.subject(), f.subject("individual_business")]
     entries = []
@@ -102,7 +107,10 @@ def _apply(op, i, entry, later, definition, clerk, reviewer, mou, caac):
             starts_on=timezone.localdate() - datetime.timedelta(days=400)
         )
         app = lists.repair_apply(
-            entry=entry, applicant_name="x", contact="x", statement="x",
+            entry=entry,
+            applicant_name="x",
+            contact="x",
+            statement="x",
             conditions_met=definition.repair_conditions,
         )
         lists.repair_decide(actor=reviewer, application=app, grant=True, reasons="ok")
@@ -123,8 +131,12 @@ def _apply(op, i, entry, later, definition, clerk, reviewer, mou, caac):
         services.measure_add(
             actor=None,
             measure=Measure(
-                memorandum=mou, code=f"X{Measure.objects.count()}", text="新增措施",
-                kind="punishment", implementing_agency=caac, legal_basis="《某法》",
+                memorandum=mou,
+                code=f"X{Measure.objects.count()}",
+                text="新增措施",
+                kind="punishment",
+                implementing_agency=caac,
+                legal_basis="《某法》",
             ),
         )
     elif op == "withdraw_measure":

@@ -49,20 +49,26 @@ def test_publish_repair_and_memorandum_change_through_a_real_worker(
         actor=scene["reviewer"], application=application, grant=True, reasons="条件齐备"
     )
     assert RepairApplication.objects.get(pk=application.pk).status == "upheld"
-    assert wait_for(
-        lambda: not Sanction.objects.filter(entry=entry, status="in_force").exists()
-    ), celery_worker_process.log_path.read_text()[-3000:]
+    assert wait_for(lambda: not Sanction.objects.filter(entry=entry, status="in_force").exists()), (
+        celery_worker_process.log_path.read_text()[-3000:]
+    )
     events, cursor = feed(caac_api, cursor)
     assert [(e["kind"], e["reason"]) for e in events] == [("lifted", "repaired")]
 
     # A measure added to the memorandum is backfilled for entries in force.
-    other = publish(scene["list"], company, scene["clerk"], scene["reviewer"], number="（2026）执二号")
+    other = publish(
+        scene["list"], company, scene["clerk"], scene["reviewer"], number="（2026）执二号"
+    )
     assert wait_for(lambda: Sanction.objects.filter(entry=other, status="in_force").count() == 2)
     services.measure_add(
         actor=None,
         measure=Measure(
-            memorandum=scene["mou"], code="M20", text="限制担任国企高管", kind="punishment",
-            implementing_agency=caac, legal_basis="《企业国有资产法》第二十三条",
+            memorandum=scene["mou"],
+            code="M20",
+            text="限制担任国企高管",
+            kind="punishment",
+            implementing_agency=caac,
+            legal_basis="《企业国有资产法》第二十三条",
         ),
     )
     assert wait_for(lambda: Sanction.objects.filter(entry=other, measure__code="M20").exists())

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from knox.models import AuthToken
 
-from registry.demo import DEMO_PASSWORD, DEMO_USERS
+from registry.demo import DEMO_PASSWORD
 from registry.models import Agency, User
 
 
@@ -22,11 +22,14 @@ class Command(BaseCommand):
         w(f"  Admin:     {base_url}/admin/")
         w(f"  API:       {base_url}/api/v1/   docs: {base_url}/api/docs/")
         w(f"  Demo logins (password '{DEMO_PASSWORD}'):")
-        w("    admin (superuser)")
-        for username, _key, role in DEMO_USERS:
-            user = User.objects.filter(username=username).select_related("agency").first()
-            if user:
-                w(f"    {username} ({role}, {user.agency})")
+        w("    admin (superuser: the platform operator)")
+        staff = (
+            User.objects.filter(is_staff=True, is_system=False, is_superuser=False)
+            .select_related("agency")
+            .order_by("agency__short_name", "role", "username")
+        )
+        for user in staff:
+            w(f"    {user.username} ({user.get_role_display()}, {user.agency})")
         agency = Agency.objects.filter(short_name__in=["海关总署", "民航局"]).first() or (
             Agency.objects.filter(is_registration_authority=True).first()
         )
