@@ -52,8 +52,9 @@ bench: venv services
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m benchmarks.run
 
+# Failure injection against a Redis server of its own (port 6390), started and stopped by the tests.
 reliability: venv services
-	$(VENV)/bin/pytest -m reliability -p no:cacheprovider tests/reliability
+	REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/pytest -q -m reliability tests/reliability
 
 clean:
 	rm -rf $(VENV) staticfiles var

@@ -70,9 +70,11 @@ ensure_redis() {
 
 # Fonts for the PDF credit report (CJK) and, for the test suite, Debian's Chromium.
 ensure_debian_extras() {
-  local missing=()
-  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
-  fc-list 2>/dev/null | grep -qi "WenQuanYi Zen Hei" || missing+=(fonts-wqy-zenhei)
+  local missing=() fonts
+  # Read the list first: `fc-list | grep -q` fails under pipefail when grep exits early.
+  fonts=$(fc-list : family 2>/dev/null || true)
+  grep -qi "Noto Sans CJK" <<<"$fonts" || missing+=(fonts-noto-cjk)
+  grep -qi "WenQuanYi Zen Hei" <<<"$fonts" || missing+=(fonts-wqy-zenhei)
   if [ "${WANT_BROWSER:-0}" = 1 ] && ! command -v chromium >/dev/null; then missing+=(chromium); fi
   if [ "${WANT_BROWSER:-0}" = 1 ] && ! command -v pdftotext >/dev/null; then missing+=(poppler-utils); fi
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi

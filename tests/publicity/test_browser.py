@@ -47,7 +47,9 @@ def browser(monkeypatch):
 
 def test_public_journey(browser, live_server, scene, tmp_path):
     company, person = scene["company"], scene["person"]
-    context = browser.new_context(viewport={"width": 375, "height": 800}, accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 375, "height": 800}, accept_downloads=True, locale="zh-CN"
+    )
     page = context.new_page()
     url = live_server.url
 
@@ -122,7 +124,7 @@ def test_public_journey(browser, live_server, scene, tmp_path):
     assert page.get_by_test_id("tracking-number").inner_text() == number
 
     # Desktop screenshots of the other main pages.
-    desktop = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     for name, path in [
         ("home", "/"),
         ("search", "/search/?q=有限公司"),
