@@ -38,7 +38,7 @@ def sql(query: str, params=None) -> Callable[[], object]:
     def run():
         with connection.cursor() as cur:
             cur.execute(query, params or [])
-            return cur.fetchall()
+            return cur.fetchall() if cur.description else cur.rowcount
 
     return run
 

@@ -102,9 +102,24 @@ class ListEntryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if user is not None and not user.is_superuser:
             own = ListDefinition.objects.owned_by(user.agency_id)
-            self.fields["list"].queryset = own
-            self.fields["ground"].queryset = ListGround.objects.filter(list__in=own)
-            self.fields["tier"].queryset = SeverityTier.objects.filter(list__in=own)
+            scoped = {
+                "list": own,
+                "ground": ListGround.objects.filter(list__in=own),
+                "tier": SeverityTier.objects.filter(list__in=own),
+            }
+            for name, queryset in scoped.items():
+                if name in self.fields:  # read-only fields are not on the form
+                    self.fields[name].queryset = queryset
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The drafting rules of the service (subject kind, ground and tier of this list,
+        # duration within the tier) as form errors, not as a server error on save.
+        if self.instance.list_id is not None and not self._errors:
+            try:
+                services.list_entry_validate(entry=self.instance)
+            except ValidationError as exc:
+                self._update_errors(exc)
 
 
 class TransitionForm(forms.Form):
@@ -165,7 +180,15 @@ class ListEntryAdmin(AgencyScopedAdmin):
         base = ["state_summary", "audit_history"]
         if obj is not None and obj.state != ListEntry.State.DRAFT:
             return [*ListEntryForm.Meta.fields, *base]
+        if obj is not None:
+            return ["list", *base]  # a draft stays on its list (the service ignores a change)
         return base
+
+    def has_change_permission(self, request, obj=None):
+        # Only drafts are edited in the form; later states move through the transitions.
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.state == ListEntry.State.DRAFT
+        )
 
     @admin.display(description="state")
     def state_summary(self, obj):
@@ -183,9 +206,9 @@ class ListEntryAdmin(AgencyScopedAdmin):
         return history_table(obj) if obj and obj.pk else "—"
 
     def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in ListEntryForm.Meta.fields}
+        data = {n: form.cleaned_data[n] for n in ListEntryForm.Meta.fields if n in form.cleaned_data}
         if change:
-            data.pop("list")
+            data.pop("list", None)
             services.list_entry_update(actor=request.user, entry=obj, **data)
         else:
             created = services.list_entry_create(

@@ -143,6 +143,11 @@ def _validate_entry(entry: ListEntry) -> None:
         raise ValidationError(errors)
 
 
+def list_entry_validate(*, entry: ListEntry) -> None:
+    """The drafting rules, for a form that shows them before it calls a service."""
+    _validate_entry(entry)
+
+
 @transaction.atomic
 def list_entry_create(
     *,

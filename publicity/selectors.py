@@ -52,7 +52,10 @@ from sanctions.models import Measure, Memorandum, Sanction
 
 PAGE_SIZE = 20
 # Candidates collected per branch (current names, former names) before ranking. A boilerplate
-# fragment matches most of the table: we take this many on a cheap key (id) and rank only them.
+# fragment matches most of the table: we take the first this many the cheapest plan yields
+# (no ORDER BY, so PostgreSQL may stop a sequential or bitmap scan early; measured on 1M
+# names: an ORDER BY id walks the primary key evaluating the bigram function row by row) and
+# rank only them.
 CANDIDATE_CAP = 200
 RECORDS_SHOWN = 50
 ENTRIES_SHOWN = 50
@@ -165,8 +168,8 @@ def _identifier_problem(query: str) -> str:
 def search(query: str, filters: SearchFilters | None = None, page: int = 1) -> SearchResult:
     """Three queries at most (four with the typo fallback), whatever the table size.
 
-    1. candidates: ids of visible subjects whose name contains the query (ordered by id,
-       LIMIT CANDIDATE_CAP) UNION those whose former name does; the outer query ranks only
+    1. candidates: ids of visible subjects whose name contains the query (LIMIT
+       CANDIDATE_CAP, no ORDER BY) UNION those whose former name does; the outer query ranks only
        them (exact name, then prefix, then trigram similarity, then shorter names) and
        returns one page plus one row (next-page link without COUNT), with a window count of
        the candidates;
@@ -191,17 +194,15 @@ def search(query: str, filters: SearchFilters | None = None, page: int = 1) -> S
 
     base = filters.apply(public_subjects())
     condition = registry_selectors.name_condition("name", query)
-    by_name = base.filter(condition).order_by("pk").values("pk")[:CANDIDATE_CAP]
+    by_name = base.filter(condition).values("pk")[:CANDIDATE_CAP]
     former = FormerName.objects.filter(registry_selectors.name_condition("name", query))
-    by_former = (
-        base.filter(pk__in=former.values("subject_id")).order_by("pk").values("pk")[:CANDIDATE_CAP]
-    )
+    by_former = base.filter(pk__in=former.values("subject_id")).values("pk")[:CANDIDATE_CAP]
     result = _ranked_page(query, by_name.union(by_former), page, "name")
     if result.total == 0 and page == 1:
         typo = registry_selectors.typo_conditions("name", query)
         if typo:
             near = base.filter(functools.reduce(operator.or_, typo))
-            candidates = near.order_by("pk").values("pk")[:CANDIDATE_CAP]
+            candidates = near.values("pk")[:CANDIDATE_CAP]
             result = _ranked_page(query, candidates, page, "typo")
     result.invalid_identifier = _identifier_problem(query) if result.total == 0 else ""
     _attach_badges(result.rows)

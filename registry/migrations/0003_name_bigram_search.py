@@ -12,13 +12,21 @@ statistics on the expression so the planner estimates boilerplate bigrams correc
 
 from django.db import migrations
 
+# PL/pgSQL: ~6 µs a name, against ~14 µs for the equivalent SQL aggregate (not inlinable).
+# COST 1000 tells the planner that evaluating it row by row is dear, so it prefers the GIN index
+# unless a bigram is so common (公司) that a few hundred rows of a sequential scan fill the LIMIT.
 FUNCTION = """
 CREATE OR REPLACE FUNCTION registry_name_bigrams(name text) RETURNS tsvector
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT pg_catalog.array_to_tsvector(
-        COALESCE(pg_catalog.array_agg(DISTINCT pg_catalog.lower(pg_catalog.substr(name, i, 2))),
-                 '{}'::text[]))
-    FROM pg_catalog.generate_series(1, pg_catalog.char_length(name) - 1) AS i
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 1000 AS $$
+DECLARE
+    low text := pg_catalog.lower(name);
+    grams text[] := '{}';
+BEGIN
+    FOR i IN 1 .. pg_catalog.char_length(low) - 1 LOOP
+        grams := grams || pg_catalog.substr(low, i, 2);
+    END LOOP;
+    RETURN pg_catalog.array_to_tsvector(grams);  -- sorted, duplicates removed
+END
 $$;
 """
 
