@@ -206,7 +206,9 @@ class ListEntryAdmin(AgencyScopedAdmin):
         return history_table(obj) if obj and obj.pk else "—"
 
     def save_model(self, request, obj, form, change):
-        data = {n: form.cleaned_data[n] for n in ListEntryForm.Meta.fields if n in form.cleaned_data}
+        data = {
+            n: form.cleaned_data[n] for n in ListEntryForm.Meta.fields if n in form.cleaned_data
+        }
         if change:
             data.pop("list", None)
             services.list_entry_update(actor=request.user, entry=obj, **data)
@@ -446,6 +448,18 @@ class RepairApplicationAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         )
 
 
+class ConfirmCandidateForm(forms.Form):
+    ground = forms.ModelChoiceField(queryset=ListGround.objects.none())
+    tier = forms.ModelChoiceField(queryset=SeverityTier.objects.none())
+    duration_months = forms.IntegerField(min_value=1, required=False)
+    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, definition: ListDefinition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ground"].queryset = definition.grounds.all()
+        self.fields["tier"].queryset = definition.tiers.all()
+
+
 @admin.register(WatchCandidate)
 class WatchCandidateAdmin(AgencyScopedAdmin):
     agency_field = "watch_list__owner"
@@ -453,9 +467,49 @@ class WatchCandidateAdmin(AgencyScopedAdmin):
     list_filter = ["status"]
     readonly_fields = ["watch_list", "subject", "evidence", "detected_at", "status", "entry"]
     actions = ["dismiss_selected"]
+    change_form_template = "admin/blacklists/watchcandidate/change_form.html"
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/confirm/",
+                self.admin_site.admin_view(self.confirm_view),
+                name="blacklists_watchcandidate_confirm",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        candidate = self.get_object(request, object_id)
+        form = ConfirmCandidateForm(definition=candidate.watch_list) if candidate else None
+        extra_context = {**(extra_context or {}), "confirm_form": form}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def confirm_view(self, request, pk):
+        """A reviewer confirms with a ground, tier, duration and reasons: the candidate becomes
+        an approved entry that still goes through notice and the objection window."""
+        candidate = get_object_or_404(self.get_queryset(request), pk=pk)
+        form = ConfirmCandidateForm(request.POST or None, definition=candidate.watch_list)
+        if request.method == "POST" and form.is_valid():
+            entry = run_service(
+                request,
+                services.watch_candidate_confirm,
+                actor=request.user,
+                candidate=candidate,
+                ground=form.cleaned_data["ground"],
+                tier=form.cleaned_data["tier"],
+                duration_months=form.cleaned_data["duration_months"],
+                reasons=form.cleaned_data["reasons"],
+                success="Confirmed: an approved entry awaits notice to the subject.",
+            )
+            if entry is not None:
+                return redirect(reverse("admin:blacklists_listentry_change", args=[entry.pk]))
+        elif request.method == "POST":
+            messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+        return redirect(reverse("admin:blacklists_watchcandidate_change", args=[candidate.pk]))
 
     @admin.action(description="Dismiss selected candidates (reviewer)")
     def dismiss_selected(self, request, queryset):
