@@ -623,10 +623,19 @@ def watch_candidates_detect(*, watch_list: ListDefinition, limit: int = 1000) ->
         .exclude(state=EntryState.ENDED)
         .values_list("subject_id", flat=True)
     )
+    # A reviewer's dismissal stands until there is evidence it did not see.
+    dismissed: dict[int, set] = {}
+    for subject_id, evidence in WatchCandidate.objects.filter(
+        watch_list=watch_list, status=WatchCandidate.Status.DISMISSED
+    ).values_list("subject_id", "evidence"):
+        dismissed.setdefault(subject_id, set()).update((e["type"], e["id"]) for e in evidence)
     created = 0
     with transaction.atomic(), audited(None, WATCH_RULE_TEXT):
         for subject_id, per_agency in by_subject.items():
             if len(per_agency) < WATCH_RULE_AGENCIES or subject_id in already:
+                continue
+            seen = {(i["type"], i["id"]) for items in per_agency.values() for i in items}
+            if seen <= dismissed.get(subject_id, set()):
                 continue
             subject_kind = Subject.objects.values_list("kind", flat=True).get(pk=subject_id)
             if subject_kind not in watch_list.subject_kinds:

@@ -120,7 +120,8 @@ class RepairForm(forms.Form):
     conditions_met = forms.MultipleChoiceField(
         label=_("Conditions you can show"),
         widget=forms.CheckboxSelectMultiple,
-        required=False,
+        # RepairApplication.conditions_met has no blank=True: the service rejects an empty list.
+        required=True,
     )
     statement = forms.CharField(
         label=_("Statement: how the cause was corrected"),

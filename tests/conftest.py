@@ -120,3 +120,18 @@ def anonymous():
 @pytest.fixture
 def today():
     return datetime.date.today()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_sessions(django_db_setup, django_db_blocker):
+    """Live-server and thread tests can leave a session open on the test database; end them
+    before pytest-django drops it, so teardown is clean."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+import time
 import uuid
 
 import pytest
@@ -144,7 +145,7 @@ def in_thread(func, *args, **kwargs):
     def run():
         try:
             outcome["result"] = ("ok", func(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:  # handed back to the test thread to assert on
             outcome["result"] = ("error", exc)
         finally:
             connections.close_all()
@@ -156,8 +157,6 @@ def in_thread(func, *args, **kwargs):
 
 def wait_until_blocked_on_lock(timeout_checks: int = 2000) -> bool:
     """True once some other backend waits on a row lock (polls pg_stat_activity)."""
-    import time
-
     with connection.cursor() as cursor:
         for _ in range(timeout_checks):
             cursor.execute(
@@ -169,10 +168,3 @@ def wait_until_blocked_on_lock(timeout_checks: int = 2000) -> bool:
                 return True
             time.sleep(0.005)
     return False
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The cast's users are created with a password; the default PBKDF2 cost dominated the
-    # setup time of every test here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -93,10 +93,13 @@ def test_objections_of_a_are_hidden_from_b(client, notified, carol):
     client.force_login(carol)
     response = client.get("/admin/blacklists/objection/")
     assert list(response.context["cl"].result_list) == []
-    assert client.post(
-        f"/admin/blacklists/objection/{objection.pk}/decide/",
-        {"upheld": "on", "reasons": "成立"},
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/admin/blacklists/objection/{objection.pk}/decide/",
+            {"upheld": "on", "reasons": "成立"},
+        ).status_code
+        == 404
+    )
     objection.refresh_from_db()
     assert objection.status == "pending"
 
@@ -176,7 +179,9 @@ def test_return_to_draft_in_the_admin(client, make_entry, bob):
     assert entry.state == EntryState.DRAFT
 
 
-def test_bulk_approve_refuses_own_entries_and_approves_the_rest(client, court_list, make_entry, bob):
+def test_bulk_approve_refuses_own_entries_and_approves_the_rest(
+    client, court_list, make_entry, bob
+):
     others = make_entry("submitted")
     own = services.list_entry_submit(
         actor=bob, entry=draft(court_list, f.subject("enterprise"), bob)
@@ -245,7 +250,10 @@ def test_entry_past_draft_cannot_be_edited_in_the_admin(client, make_entry, alic
     response = client.post(change_url(entry), form_data(entry.list, entry.subject, facts="改"))
     assert response.status_code == 403
     entry.refresh_from_db()
-    assert (entry.state, entry.facts) == (EntryState.SUBMITTED, "有履行能力而拒不履行生效法律文书确定义务。")
+    assert (entry.state, entry.facts) == (
+        EntryState.SUBMITTED,
+        "有履行能力而拒不履行生效法律文书确定义务。",
+    )
 
 
 # --- objections and repairs ----------------------------------------------------------------------

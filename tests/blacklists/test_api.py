@@ -42,7 +42,12 @@ def transition(client, entry, action, **data):
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("get", "/api/v1/lists/"), ("get", ENTRIES), ("post", ENTRIES), ("post", f"{ENTRIES}1/submit/")],
+    [
+        ("get", "/api/v1/lists/"),
+        ("get", ENTRIES),
+        ("post", ENTRIES),
+        ("post", f"{ENTRIES}1/submit/"),
+    ],
 )
 def test_without_a_token_401(anonymous, method, url):
     response = getattr(anonymous, method)(url, {})
@@ -302,4 +307,3 @@ def test_a_refused_request_is_not_stored_under_its_key(court_api, court_list, co
     assert good.status_code == 201
     assert "Idempotent-Replayed" not in good
     assert ListEntry.objects.count() == 1
-

@@ -13,7 +13,6 @@ from django.db import IntegrityError, connection, transaction
 
 from blacklists import services
 from blacklists.models import EntryState, OutboxEvent
-from tests import factories as f
 from tests.blacklists.conftest import in_thread, wait_until_blocked_on_lock
 
 TZ = datetime.timezone(datetime.timedelta(hours=8))
@@ -182,9 +181,7 @@ def test_clock_skips_an_entry_being_revoked(race, published, bob):
 
 
 @threaded
-def test_clock_is_not_held_up_by_work_on_another_entry_of_the_same_list(
-    race, make_entry, alice
-):
+def test_clock_is_not_held_up_by_work_on_another_entry_of_the_same_list(race, make_entry, alice):
     """A clerk editing one draft must not stop the clock publishing a different entry of the
     same list (the row lock is on the entry, not on its list or tier)."""
     editing = make_entry("draft")
@@ -229,9 +226,3 @@ def test_two_reviewers_deciding_one_objection(race, published, bob, bea):
     published.refresh_from_db()
     assert (published.state, published.end_reason) == (EntryState.ENDED, "objection_upheld")
     assert kinds(published) == ["effect_started", "effect_ended"]
-
-
-@threaded
-def test_transactional_tests_see_the_migrated_divisions(race):
-    # Guards the restore above: the builders need the divisions loaded by migration.
-    assert f.subject("enterprise").division.code == "330100"

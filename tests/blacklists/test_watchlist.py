@@ -190,7 +190,11 @@ def test_dismiss(watch_list, sources, alice, bob):
         services.watch_candidate_dismiss(actor=bob, candidate=candidate, reasons="")
     services.watch_candidate_dismiss(actor=bob, candidate=candidate, reasons="处罚已被撤销")
     candidate.refresh_from_db()
-    assert (candidate.status, candidate.reasons, candidate.entry) == ("dismissed", "处罚已被撤销", None)
+    assert (candidate.status, candidate.reasons, candidate.entry) == (
+        "dismissed",
+        "处罚已被撤销",
+        None,
+    )
     assert not ListEntry.objects.exists()
     with pytest.raises(ValidationError):
         confirm(candidate, bob, watch_list)

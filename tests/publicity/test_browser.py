@@ -124,7 +124,9 @@ def test_public_journey(browser, live_server, scene, tmp_path):
     assert page.get_by_test_id("tracking-number").inner_text() == number
 
     # Desktop screenshots of the other main pages.
-    desktop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    context.close()
+    wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    desktop = wide.new_page()
     for name, path in [
         ("home", "/"),
         ("search", "/search/?q=有限公司"),
@@ -138,4 +140,4 @@ def test_public_journey(browser, live_server, scene, tmp_path):
         desktop.goto(f"{url}{path}")
         assert desktop.locator("h1").count() == 1
         desktop.screenshot(path=SHOTS / f"{name}-1280.png", full_page=True)
-    context.close()
+    wide.close()

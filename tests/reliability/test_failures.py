@@ -33,8 +33,17 @@ def own_redis():
 
         def start(self):
             self.proc = subprocess.Popen(
-                ["redis-server", "--port", str(PORT), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no"],
+                [
+                    "redis-server",
+                    "--port",
+                    str(PORT),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ],
                 stdout=subprocess.DEVNULL,
             )
             assert wait_for(self.ready, timeout=10)
