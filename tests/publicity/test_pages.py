@@ -224,3 +224,11 @@ def test_every_portal_string_is_translated_and_compiled(language):
     catalogue = gettext.GNUTranslations(po.with_suffix(".mo").open("rb"))
     stale = [m for m, strs, _fuzzy in entries if "%" not in m and catalogue.gettext(m) != strs[0]]
     assert stale == [], "run manage.py compilemessages"
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_a_portal_404_in_chinese(client, settings):
+    settings.DEBUG = False
+    response = client.get("/subjects/91350100M000100Y43/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response.status_code == 404
+    assert "此地址没有公开信息" in response.content.decode()
