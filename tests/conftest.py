@@ -127,9 +127,11 @@ def _end_stray_sessions(django_db_setup, django_db_blocker):
     """Live-server and thread tests can leave a session open on the test database; end them
     before pytest-django drops it, so teardown is clean."""
     yield
-    with django_db_blocker.unblock():
-        from django.db import connection
+    from django.db import connection
 
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        return  # this run never set up a test database
+    with django_db_blocker.unblock():
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

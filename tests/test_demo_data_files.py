@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from stdnum.cn import uscc as stdnum_uscc
 
+from registry.models import FORBIDDEN_TERMS, RecordType
+
 ROOT = Path(__file__).resolve().parents[1]
 AGENCIES = ROOT / "registry" / "data" / "demo_agencies.json"
 CATALOGUE = ROOT / "registry" / "data" / "demo_catalogue.json"
@@ -56,47 +58,7 @@ TARGETS = {
 DURATIONS = {"while_in_force", "fixed"}
 CATEGORIES = {"basic", "negative", "positive"}
 VISIBILITIES = {"public", "government", "restricted"}
-RECORD_TYPES = {
-    "registration",
-    "equity",
-    "branch",
-    "executive",
-    "annual_report",
-    "tax",
-    "social_insurance",
-    "provident_fund",
-    "administrative_licence",
-    "administrative_penalty",
-    "inspection",
-    "award",
-    "utility_payment",
-    "list_record",
-    "court_judgment",
-}
-# registry.models.FORBIDDEN_TERMS: the catalogue may not hold these kinds of information.
-FORBIDDEN_TERMS = (
-    "宗教",
-    "信仰",
-    "指纹",
-    "基因",
-    "病史",
-    "病历",
-    "血型",
-    "党员",
-    "党籍",
-    "党组织",
-    "政治面貌",
-    "religio",
-    "faith",
-    "fingerprint",
-    "gene",
-    "dna",
-    "medical",
-    "blood type",
-    "party member",
-    "party cell",
-    "political",
-)
+RECORD_TYPES = set(RecordType.values)
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 GB11714_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
