@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -142,6 +143,29 @@ class ListEntryCreateSerializer(serializers.Serializer):
         return {**attrs, "subject": subject, "ground": ground, "tier": tier}
 
 
+def draft_from_input(*, actor, validated: dict, reason: str = "entry drafted") -> ListEntry:
+    """Draft an entry from ListEntryCreateSerializer data (API and bulk import). The service
+    speaks of `subject`; the input calls it `subject_identifier`, so errors are renamed."""
+    try:
+        return services.list_entry_create(
+            actor=actor,
+            definition=validated["list"],
+            subject=validated["subject"],
+            ground=validated["ground"],
+            tier=validated["tier"],
+            duration_months=validated.get("duration_months"),
+            decision_number=validated["decision_number"],
+            decision_date=validated["decision_date"],
+            decision_issuer=validated["decision_issuer"],
+            facts=validated["facts"],
+            reason=reason,
+        )
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict") and "subject" in exc.error_dict:
+            exc.error_dict["subject_identifier"] = exc.error_dict.pop("subject")
+        raise
+
+
 class ListEntryFilter(django_filters.FilterSet):
     list = django_filters.CharFilter(field_name="list__key")
     subject = django_filters.CharFilter(field_name="subject__identifier")
@@ -177,19 +201,7 @@ class ListEntryListCreate(generics.ListAPIView):
     def post(self, request):
         data = ListEntryCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = data.validated_data
-        entry = services.list_entry_create(
-            actor=request.user,
-            definition=v["list"],
-            subject=v["subject"],
-            ground=v["ground"],
-            tier=v["tier"],
-            duration_months=v.get("duration_months"),
-            decision_number=v["decision_number"],
-            decision_date=v["decision_date"],
-            decision_issuer=v["decision_issuer"],
-            facts=v["facts"],
-        )
+        entry = draft_from_input(actor=request.user, validated=data.validated_data)
         body = ListEntrySerializer(entry, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 

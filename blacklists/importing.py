@@ -13,7 +13,6 @@ import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from blacklists import services
 from registry.models import User
 
 COLUMNS = [
@@ -74,7 +73,7 @@ def _cell(value) -> object:
 
 
 def import_entries(*, actor: User, content: bytes, filename: str, dry_run: bool) -> ImportResult:
-    from blacklists.api import ListEntryCreateSerializer
+    from blacklists.api import ListEntryCreateSerializer, draft_from_input
 
     result = ImportResult(dry_run=dry_run)
     try:
@@ -102,20 +101,11 @@ def import_entries(*, actor: User, content: bytes, filename: str, dry_run: bool)
                     for message in messages:
                         result.errors.append(RowError(offset, name, str(message)))
                 continue
-            v = parsed.validated_data
             try:
                 with transaction.atomic():
-                    entry = services.list_entry_create(
+                    entry = draft_from_input(
                         actor=actor,
-                        definition=v["list"],
-                        subject=v["subject"],
-                        ground=v["ground"],
-                        tier=v["tier"],
-                        duration_months=v.get("duration_months"),
-                        decision_number=v["decision_number"],
-                        decision_date=v["decision_date"],
-                        decision_issuer=v["decision_issuer"],
-                        facts=v["facts"],
+                        validated=parsed.validated_data,
                         reason=f"bulk import {filename} row {offset}",
                     )
                 result.created_ids.append(entry.pk)

@@ -307,3 +307,25 @@ def test_a_refused_request_is_not_stored_under_its_key(court_api, court_list, co
     assert good.status_code == 201
     assert "Idempotent-Replayed" not in good
     assert ListEntry.objects.count() == 1
+
+
+def test_subject_kind_refused_names_the_input_field(court_api, court):
+    companies_only = f.list_definition(court, subject_kinds=["enterprise"])
+    person = f.subject("natural_person")
+    response = court_api.post(
+        "/api/v1/list-entries/",
+        {
+            "list": companies_only.key,
+            "subject_identifier": person.identifier,
+            "ground": "G1",
+            "tier": "general",
+            "duration_months": 6,
+            "decision_number": "（2026）执9号",
+            "decision_date": "2026-01-05",
+            "decision_issuer": "法院",
+            "facts": "事实",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "subject_identifier" in response.json()["errors"]

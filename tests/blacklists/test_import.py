@@ -134,7 +134,7 @@ def test_subject_kind_refused_by_the_list_names_the_subject(court, subjects, ali
     companies_only = f.list_definition(court, subject_kinds=["enterprise"])
     rows = [row(companies_only, s) for s in subjects]
     result = import_entries(actor=alice, content=as_csv(rows), filename="b.csv", dry_run=False)
-    assert [(e.row, e.field) for e in result.errors] == [(4, "subject")]
+    assert [(e.row, e.field) for e in result.errors] == [(4, "subject_identifier")]
     assert not ListEntry.objects.exists()
 
 
