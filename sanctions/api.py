@@ -86,23 +86,20 @@ class SanctionSerializer(serializers.Serializer):
         }
 
 
-class FeedEventSerializer(serializers.Serializer):
-    def to_representation(self, event):
-        s = event.sanction
-        return {
-            "event_id": event.pk,
-            "kind": event.kind,
-            "at": event.at,
-            "reason": event.reason,
-            "sanction_id": s.pk,
-            "target": s.target.identifier,
-            "target_name": s.target.name,
-            "measure": s.measure.code,
-            "measure_text": s.measure.text,
-            "memorandum": s.measure.memorandum.document_number,
-            "list_entry": s.entry_id,
-            "list": s.entry.list.key,
-        }
+FEED_KEYS = (
+    "event_id",
+    "kind",
+    "at",
+    "reason",
+    "sanction_id",
+    "target",
+    "target_name",
+    "measure",
+    "measure_text",
+    "memorandum",
+    "list_entry",
+    "list",
+)
 
 
 class SanctionFeed(APIView):
@@ -126,10 +123,10 @@ class SanctionFeed(APIView):
         events, has_more = selectors.feed_page(
             agency_id=agency_id, after=after, limit=int(raw_limit)
         )
-        last = events[-1].pk if events else after
+        last = events[-1]["event_id"] if events else after
         return Response(
             {
-                "events": [FeedEventSerializer().to_representation(e) for e in events],
+                "events": [{key: e[key] for key in FEED_KEYS} for e in events],
                 "next": selectors.encode_cursor(last),
                 "has_more": has_more,
             }

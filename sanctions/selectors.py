@@ -6,7 +6,7 @@ import base64
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from registry.models import Subject
@@ -33,19 +33,38 @@ def decode_cursor(cursor: str | None) -> int:
     return int(raw[len(CURSOR_PREFIX) :])
 
 
-def feed_page(*, agency_id: int, after: int, limit: int) -> tuple[list[SanctionEvent], bool]:
-    """Events of measures the agency implements, in id order (ids commit in order)."""
-    rows = list(
+FEED_FIELDS = {
+    "event_id": F("id"),
+    "sanction_id_": F("sanction_id"),
+    "target": F("sanction__target__identifier"),
+    "target_name": F("sanction__target__name"),
+    "measure": F("sanction__measure__code"),
+    "measure_text": F("sanction__measure__text"),
+    "memorandum": F("sanction__measure__memorandum__document_number"),
+    "list_entry": F("sanction__entry_id"),
+    "list": F("sanction__entry__list__key"),
+}
+
+
+def feed_page(*, agency_id: int, after: int, limit: int) -> tuple[list[dict], bool]:
+    """Events of measures the agency implements, in id order (ids commit in order).
+
+    Two steps: the page's ids from the (agency, id) index, then the joined columns for those
+    rows only, as plain values (a feed page is read by machines; no model objects needed).
+    """
+    ids = list(
         SanctionEvent.objects.filter(implementing_agency_id=agency_id, id__gt=after)
-        .select_related(
-            "sanction__target",
-            "sanction__entry__list",
-            "sanction__entry__subject",
-            "sanction__measure__memorandum",
-        )
-        .order_by("id")[: limit + 1]
+        .order_by("id")
+        .values_list("id", flat=True)[: limit + 1]
     )
-    return rows[:limit], len(rows) > limit
+    rows = list(
+        SanctionEvent.objects.filter(id__in=ids[:limit])
+        .order_by("id")
+        .values("kind", "at", "reason", **FEED_FIELDS)
+    )
+    for row in rows:
+        row["sanction_id"] = row.pop("sanction_id_")
+    return rows, len(ids) > limit
 
 
 def end_of_day(day: datetime.date) -> datetime.datetime:

@@ -28,7 +28,11 @@ with conn.cursor() as cur:
                 "TEMPLATE template0"
             ).format(sql.Identifier(name))
         )
-        print(f"[database] created {name} (UTF-8, C.UTF-8)")
+        # SSD storage: without this, keyset pages filtered by agency walk the primary key.
+        cur.execute(
+            sql.SQL("ALTER DATABASE {} SET random_page_cost = 1.1").format(sql.Identifier(name))
+        )
+        print(f"[database] created {name} (UTF-8, C.UTF-8, random_page_cost 1.1)")
     elif "utf" not in row[0].lower():
         sys.exit(
             f"[database] {name} has LC_CTYPE={row[0]}: Chinese search needs UTF-8. "
