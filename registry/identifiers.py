@@ -49,11 +49,16 @@ class IdentifierError(ValueError):
 def normalise(raw: str) -> str:
     """Drop whitespace (incl. U+3000), '-' and zero-width marks; full-width ASCII to ASCII;
     upper-case ASCII letters only (str.upper would turn e.g. U+FB00 'ﬀ' into 'FF')."""
+    if raw.isascii() and raw.isalnum() and not any("a" <= c <= "z" for c in raw):
+        return raw  # already clean: the common case when agencies screen thousands of codes
     return "".join(c for c in raw.translate(_TRANSLATE) if not c.isspace() and c not in _DROPPED)
 
 
+_VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+
+
 def _value(ch: str) -> int:
-    return USCC_ALPHABET.index(ch)
+    return _VALUES[ch]
 
 
 def _digits(text: str) -> bool:

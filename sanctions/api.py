@@ -193,13 +193,11 @@ class Screening(APIView):
                 continue
             results.append({"input": raw, "valid": True, "identifier": code})
             valid.append(code)
-        subjects = selectors.subjects_by_identifier(valid)
+        subjects = selectors.subject_ids_by_identifier(valid)
         by_target = defaultdict(list)
         in_force = (
             Sanction.objects.in_force()
-            .filter(
-                implementing_agency_id=agency_id, target_id__in=[s.pk for s in subjects.values()]
-            )
+            .filter(implementing_agency_id=agency_id, target_id__in=list(subjects.values()))
             .select_related("measure__memorandum")
         )
         for s in in_force.only(
@@ -226,9 +224,9 @@ class Screening(APIView):
         for item in results:
             if not item["valid"]:
                 continue
-            subject = subjects.get(item["identifier"])
-            item["known"] = subject is not None
-            item["measures"] = by_target.get(subject.pk, []) if subject else []
+            subject_id = subjects.get(item["identifier"])
+            item["known"] = subject_id is not None
+            item["measures"] = by_target.get(subject_id, []) if subject_id else []
         return Response({"count": len(results), "results": results})
 
 

@@ -90,5 +90,5 @@ def sanctions_in_force(
     return qs.annotate(kind_then=Subquery(last_kind)).filter(kind_then="imposed").with_provenance()
 
 
-def subjects_by_identifier(identifiers: list[str]) -> dict[str, Subject]:
-    return {s.identifier: s for s in Subject.objects.filter(identifier__in=identifiers)}
+def subject_ids_by_identifier(identifiers: list[str]) -> dict[str, int]:
+    return dict(Subject.objects.filter(identifier__in=identifiers).values_list("identifier", "id"))
