@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,6 +27,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from benchmarks.harness import measure  # noqa: E402
 from registry.models import Subject, SubjectKind  # noqa: E402
 from registry.selectors import bigram_tsquery, like_escape  # noqa: E402
 
@@ -68,14 +67,8 @@ def pick_queries() -> list[tuple[str, str, str]]:
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
-    fn()  # warm caches and the plan
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    result = measure("", fn, repeat=runs, warmup=1)
+    return result.median_ms, result.p95_ms
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ import json
 import random
 from pathlib import Path
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from blacklists import services
@@ -141,7 +142,7 @@ def seed_entries(
                         reviewer,
                         rng,
                     )
-                except Exception as exc:  # a demo collision (same decision) is skipped
+                except (ValidationError, IntegrityError) as exc:  # same decision drawn twice
                     print(f"[demo] skipped an entry: {exc}")
                     continue
                 made += 1

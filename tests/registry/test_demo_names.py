@@ -192,16 +192,3 @@ def test_enterprise_names_mostly_unique():
     rng = random.Random(20260102)
     one_city = {demo_names.enterprise_name(rng, "杭州市") for _ in range(count)}
     assert len(one_city) / count >= 0.99
-
-
-def test_timing_of_100k_names_is_reported():
-    rng = random.Random(0)
-    for fn in ORG_GENERATORS:
-        start = time.perf_counter()
-        for i in range(100_000):
-            fn(rng, CITIES[i % len(CITIES)])
-        print(f"\n{fn.__name__}: 100000 names in {time.perf_counter() - start:.2f}s")
-    start = time.perf_counter()
-    for _ in range(100_000):
-        demo_names.person_name(rng)
-    print(f"person_name: 100000 names in {time.perf_counter() - start:.2f}s")
