@@ -7,6 +7,7 @@ from blacklists.admin import history_table
 from sanctions import propagation, services
 from sanctions.models import Measure, Memorandum, Sanction, SanctionFeedback
 from scs.admin import run_service, user_agency_id
+from scs.audit import audited
 
 
 def is_agency_staff(request) -> bool:
@@ -130,14 +131,9 @@ class MemorandumAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         # Inline measures and m2m changes all call for a resync of this memorandum.
-        super().save_related(request, form, formsets, change)
-        services.memorandum_save(
-            actor=request.user,
-            memorandum=form.instance,
-            triggering_lists=list(form.cleaned_data["triggering_lists"]),
-            reason="edited in admin",
-        )
-        services.request_memorandum_sync(memorandum=form.instance)
+        with audited(request.user, "edited in admin"):
+            super().save_related(request, form, formsets, change)
+            services.request_memorandum_sync(memorandum=form.instance)
 
 
 @admin.register(Sanction)

@@ -287,7 +287,8 @@ class MemorandumChange(models.Model):
         MEASURE_ADDED = "measure_added", _("measure added")
         MEASURE_WITHDRAWN = "measure_withdrawn", _("measure withdrawn")
         TRIGGERS_CHANGED = "triggers_changed", _("triggering lists changed")
-        DATES_CHANGED = "dates_changed", _("effective dates changed")
+        DATES_CHANGED = "dates_changed", _("effective dates changed or reached")
+        EDITED = "edited", _("edited in the admin")
 
     memorandum = models.ForeignKey(Memorandum, on_delete=models.PROTECT, related_name="changes")
     kind = models.CharField(max_length=32, choices=Kind.choices)

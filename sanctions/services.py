@@ -7,7 +7,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from blacklists.models import ListDefinition, OutboxEvent
@@ -128,7 +128,7 @@ def memorandum_save(
 @transaction.atomic
 def request_memorandum_sync(*, memorandum: Memorandum) -> MemorandumChange:
     """After an edit whose effect on measures is not itemised (the admin's inlines)."""
-    return _record_change(memorandum, MemorandumChange.Kind.MEASURE_ADDED)
+    return _record_change(memorandum, MemorandumChange.Kind.EDITED)
 
 
 @transaction.atomic
@@ -182,14 +182,30 @@ def memorandum_change_process(*, change_id: int) -> tuple[int, int]:
     return memorandum_sync(memorandum_id=change.memorandum_id)
 
 
-def memoranda_on_date_boundary(on: datetime.date) -> list[int]:
-    """Memoranda that took or lost effect within the last two days: sync them."""
+def memoranda_boundary_changes(on: datetime.date) -> int:
+    """A memorandum that took or lost effect in the last two days gets one DATES_CHANGED
+    change (processed like any other), unless it already has one since that day."""
     window = on - datetime.timedelta(days=2)
-    return list(
-        Memorandum.objects.filter(effective_from__gt=window, effective_from__lte=on)
-        .union(Memorandum.objects.filter(effective_until__gt=window, effective_until__lte=on))
-        .values_list("pk", flat=True)
+    due = Memorandum.objects.filter(
+        Q(effective_from__gt=window, effective_from__lte=on)
+        | Q(effective_until__gt=window, effective_until__lte=on)
     )
+    created = 0
+    for memorandum in due:
+        boundary = max(
+            d
+            for d in (memorandum.effective_from, memorandum.effective_until)
+            if d is not None and window < d <= on
+        )
+        since = timezone.make_aware(datetime.datetime.combine(boundary, datetime.time.min))
+        with transaction.atomic():
+            recorded = memorandum.changes.filter(
+                kind=MemorandumChange.Kind.DATES_CHANGED, occurred_at__gte=since
+            )
+            if not recorded.select_for_update().exists():
+                _record_change(memorandum, MemorandumChange.Kind.DATES_CHANGED)
+                created += 1
+    return created
 
 
 # --- reconciliation ---------------------------------------------------------------------

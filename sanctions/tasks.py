@@ -41,6 +41,7 @@ def sweep_outbox(limit: int = 1000) -> dict:
     events = services.pending_outbox_events(limit)
     for event_id in events:
         services.outbox_event_process(event_id=event_id)
+    boundary = services.memoranda_boundary_changes(timezone.localdate())
     changes = list(
         MemorandumChange.objects.filter(processed_at__isnull=True)
         .order_by("id")
@@ -48,10 +49,7 @@ def sweep_outbox(limit: int = 1000) -> dict:
     )
     for change_id in changes:
         services.memorandum_change_process(change_id=change_id)
-    boundary = services.memoranda_on_date_boundary(timezone.localdate())
-    for memorandum_id in boundary:
-        services.memorandum_sync(memorandum_id=memorandum_id, reason="memorandum_dates")
-    return {"events": len(events), "changes": len(changes), "boundary": len(boundary)}
+    return {"events": len(events), "changes": len(changes), "boundary": boundary}
 
 
 @shared_task(name="sanctions.tasks.reconcile", acks_late=True)

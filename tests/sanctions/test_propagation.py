@@ -194,3 +194,28 @@ def test_as_of_answers_from_history(scene, company):
     assert [s.measure.code for s in past] == ["M01"]
     assert not sanctions_in_force(targets=[company.pk], agency_id=caac.pk, as_of=day_before)
     assert not sanctions_in_force(targets=[company.pk], agency_id=caac.pk)
+
+
+def test_memorandum_taking_effect_today_is_applied_once_by_the_sweep(
+    court, caac, alice, bob, court_list, company
+):
+    from sanctions.models import MemorandumChange
+    from sanctions.tasks import sweep_outbox
+
+    today = timezone.localdate()
+    mou = f.memorandum(
+        [court_list],
+        [court, caac],
+        [{"agency": caac}],
+        effective_from=today + datetime.timedelta(days=60),
+    )
+    publish(court_list, company, alice, bob)
+    drain()
+    assert not Sanction.objects.exists()  # not yet in effect
+    type(mou).objects.filter(pk=mou.pk).update(effective_from=today)  # the day has come
+    first = sweep_outbox()
+    assert first["boundary"] == 1
+    assert Sanction.objects.filter(status="in_force").count() == 1
+    second = sweep_outbox()
+    assert second["boundary"] == 0 and second["changes"] == 0
+    assert MemorandumChange.objects.filter(memorandum=mou).count() == 1
