@@ -120,7 +120,8 @@ class RepairForm(forms.Form):
     conditions_met = forms.MultipleChoiceField(
         label=_("Conditions you can show"),
         widget=forms.CheckboxSelectMultiple,
-        # RepairApplication.conditions_met has no blank=True: the service rejects an empty list.
+        # An application shows at least one condition; the agency weighs them against the
+        # list's requirements when it decides.
         required=True,
     )
     statement = forms.CharField(

@@ -165,54 +165,60 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-@require_http_methods(["GET", "POST"])
-@ratelimited("submit", methods=("POST",))
-def objection_new(request):
+def _submission(request, *, missing: str, make_form, file, template: str):
+    """Objections and repair applications: the same flow, each calling its lists service."""
     entry = selectors.entry_for_submission(request.GET.get("entry"))
     if entry is None:
-        raise Http404(_("This entry is not in publicity; objections to it go to its agency."))
-    form = forms.ObjectionForm(*_posted(request))
+        raise Http404(missing)
+    form = make_form(entry, *_posted(request))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            objection = list_services.objection_file(
-                entry=entry,
-                filed_by_name=data["filed_by_name"],
-                contact=data["contact"],
-                disputed_facts=data["disputed_facts"],
-                on_behalf=data["on_behalf"],
-                evidence=data.get("evidence"),
-            )
+            filed = file(entry, form.cleaned_data)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
-            return redirect(_track_url(objection.tracking_number))
-    return render(request, "publicity/objection_form.html", {"entry": entry, "form": form})
+            return redirect(_track_url(filed.tracking_number))
+    return render(request, template, {"entry": entry, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimited("submit", methods=("POST",))
+def objection_new(request):
+    return _submission(
+        request,
+        missing=_("This entry is not in publicity; objections to it go to its agency."),
+        make_form=lambda entry, *posted: forms.ObjectionForm(*posted),
+        file=lambda entry, data: list_services.objection_file(
+            entry=entry,
+            filed_by_name=data["filed_by_name"],
+            contact=data["contact"],
+            disputed_facts=data["disputed_facts"],
+            on_behalf=data["on_behalf"],
+            evidence=data.get("evidence"),
+        ),
+        template="publicity/objection_form.html",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @ratelimited("submit", methods=("POST",))
 def repair_new(request):
-    entry = selectors.entry_for_submission(request.GET.get("entry"))
-    if entry is None:
-        raise Http404(_("This entry is not in publicity; repair applications go to its agency."))
-    form = forms.RepairForm(*_posted(request), conditions=entry.list.repair_conditions)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            application = list_services.repair_apply(
-                entry=entry,
-                applicant_name=data["applicant_name"],
-                contact=data["contact"],
-                conditions_met=data["conditions_met"],
-                statement=data["statement"],
-                evidence=data.get("evidence"),
-            )
-        except ValidationError as exc:
-            _apply_service_errors(form, exc)
-        else:
-            return redirect(_track_url(application.tracking_number))
-    return render(request, "publicity/repair_form.html", {"entry": entry, "form": form})
+    return _submission(
+        request,
+        missing=_("This entry is not in publicity; repair applications go to its agency."),
+        make_form=lambda entry, *posted: forms.RepairForm(
+            *posted, conditions=entry.list.repair_conditions
+        ),
+        file=lambda entry, data: list_services.repair_apply(
+            entry=entry,
+            applicant_name=data["applicant_name"],
+            contact=data["contact"],
+            conditions_met=data["conditions_met"],
+            statement=data["statement"],
+            evidence=data.get("evidence"),
+        ),
+        template="publicity/repair_form.html",
+    )
 
 
 def _track_url(number: str) -> str:
