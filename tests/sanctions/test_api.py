@@ -161,3 +161,22 @@ def test_cursor_is_opaque_but_stable(caac_api):
     assert "41" not in cursor
     response = caac_api.get("/api/v1/sanctions/feed/", {"after": cursor})
     assert response.status_code == 200
+
+
+def test_screening_is_throttled_per_token(caac_api, customs_api, monkeypatch):
+    from django.core.cache import cache
+
+    from scs.api import TokenRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(
+        TokenRateThrottle, "THROTTLE_RATES", {"token": "1000/min", "screening": "2/min"}
+    )
+    body = {"identifiers": [f.uscc()]}
+    codes = [
+        caac_api.post("/api/v1/screenings/", body, format="json").status_code for _ in range(3)
+    ]
+    assert codes == [200, 200, 429]
+    # Another agency's token has its own allowance; other endpoints use the general rate.
+    assert customs_api.post("/api/v1/screenings/", body, format="json").status_code == 200
+    assert caac_api.get("/api/v1/sanctions/feed/").status_code == 200
