@@ -1,6 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from publicity import views
+
+
+class NumberConverter:
+    """Tracking and report numbers: letters, digits and dashes. Anything else (a NUL byte,
+    say) is simply not found instead of reaching the database."""
+
+    regex = r"[A-Za-z0-9-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(NumberConverter, "number")
 
 app_name = "publicity"
 
@@ -9,7 +25,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("subjects/<str:ref>/", views.subject, name="subject"),
     path("subjects/<str:ref>/report.pdf", views.subject_report, name="subject-report"),
-    path("reports/<str:number>/", views.report_verify, name="report-verify"),
+    path("reports/<number:number>/", views.report_verify, name="report-verify"),
     path("lists/", views.lists_index, name="lists"),
     path("lists/<int:pk>/", views.list_detail, name="list"),
     path("memoranda/", views.memoranda_index, name="memoranda"),
@@ -17,6 +33,6 @@ urlpatterns = [
     path("objections/new/", views.objection_new, name="objection-new"),
     path("repairs/new/", views.repair_new, name="repair-new"),
     path("track/", views.track_lookup, name="track-lookup"),
-    path("track/<str:number>/", views.track, name="track"),
+    path("track/<number:number>/", views.track, name="track"),
     path("stats/", views.stats, name="stats"),
 ]
