@@ -14,26 +14,19 @@ from __future__ import annotations
 
 import datetime
 import functools
-import operator
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import TrigramSimilarity
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Value,
-    When,
-    Window,
 )
-from django.db.models.functions import Length, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from blacklists.models import ListDefinition, ListEntry, Objection, RepairApplication
@@ -166,80 +159,30 @@ def _identifier_problem(query: str) -> str:
 
 
 def search(query: str, filters: SearchFilters | None = None, page: int = 1) -> SearchResult:
-    """Three queries at most (four with the typo fallback), whatever the table size.
-
-    1. candidates: ids of visible subjects whose name contains the query (LIMIT
-       CANDIDATE_CAP, no ORDER BY) UNION those whose former name does; the outer query ranks only
-       them (exact name, then prefix, then trigram similarity, then shorter names) and
-       returns one page plus one row (next-page link without COUNT), with a window count of
-       the candidates;
-    2. badges for the page's subjects.
-    """
+    """The portal's search: registry.selectors.subject_search (the one search selector of
+    the portal, the API and the admin) over public subjects and the filters, plus badges.
+    A resident ID typed in is answered masked; a 15-digit one is upgraded first."""
     filters = filters or SearchFilters()
-    query = registry_selectors.clean_query(query)
-    page = max(1, min(page, CANDIDATE_CAP * 2 // PAGE_SIZE))
-    if not query:
-        return SearchResult(query, "empty")
-    code = registry_selectors.normalised_identifier(query)
-    if code is not None:
-        qs = filters.apply(public_subjects().filter(identifier=code)).select_related("division")
-        personal = identifiers.is_resident_id(code)
-        shown = identifiers.mask_resident_id(code) if personal else query
-        result = SearchResult(shown, "identifier", rows=list(qs[:1]), personal_id=personal)
-        result.total = len(result.rows)
-        _attach_badges(result.rows)
-        return result
-    if len(query) < registry_selectors.MIN_QUERY_CHARS:
-        return SearchResult(query, "too_short")
-
-    base = filters.apply(public_subjects())
-    condition = registry_selectors.name_condition("name", query)
-    by_name = base.filter(condition).values("pk")[:CANDIDATE_CAP]
-    former = FormerName.objects.filter(registry_selectors.name_condition("name", query))
-    by_former = base.filter(pk__in=former.values("subject_id")).values("pk")[:CANDIDATE_CAP]
-    result = _ranked_page(query, by_name.union(by_former), page, "name")
-    if result.total == 0 and page == 1:
-        typo = registry_selectors.typo_conditions("name", query)
-        if typo:
-            near = base.filter(functools.reduce(operator.or_, typo))
-            candidates = near.values("pk")[:CANDIDATE_CAP]
-            result = _ranked_page(query, candidates, page, "typo")
-    result.invalid_identifier = _identifier_problem(query) if result.total == 0 else ""
+    found = registry_selectors.subject_search(
+        query, base=filters.apply(public_subjects()), page=page, page_size=PAGE_SIZE
+    )
+    result = SearchResult(
+        found.query,
+        found.status,
+        rows=found.rows,
+        page=found.page,
+        has_next=found.has_next,
+        total=found.total,
+        capped=found.capped,
+    )
+    match = found.identifier
+    if match is not None and match.code and identifiers.is_resident_id(match.code):
+        result.personal_id = True
+        result.query = identifiers.mask_resident_id(match.code)
+    if found.status in ("name", "typo") and result.total == 0:
+        result.invalid_identifier = _identifier_problem(found.query)
     _attach_badges(result.rows)
     return result
-
-
-def _ranked_page(query: str, candidates, page: int, status: str) -> SearchResult:
-    offset = (page - 1) * PAGE_SIZE
-    ranked = (
-        Subject.objects.filter(pk__in=candidates)
-        .select_related("division")
-        .annotate(
-            exact=Case(
-                When(name=query, then=Value(0)), default=Value(1), output_field=IntegerField()
-            ),
-            prefix=Case(
-                When(name__startswith=query, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            similarity=TrigramSimilarity("name", query),
-            name_length=Length("name"),
-            candidates=Window(Count("pk")),
-        )
-        .order_by("exact", "prefix", "-similarity", "name_length", "pk")
-    )
-    rows = list(ranked[offset : offset + PAGE_SIZE + 1])
-    total = rows[0].candidates if rows else 0
-    return SearchResult(
-        query,
-        status,
-        rows=rows[:PAGE_SIZE],
-        page=page,
-        has_next=len(rows) > PAGE_SIZE,
-        total=total,
-        capped=total >= CANDIDATE_CAP,
-    )
 
 
 def _attach_badges(subjects: list[Subject]) -> None:

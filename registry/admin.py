@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from registry import services
+from registry import selectors, services
 from registry.models import (
     Agency,
     CatalogueItem,
     CreditRecord,
     Division,
+    FormerIdentifier,
     FormerName,
     Subject,
     SubjectRole,
@@ -31,6 +32,11 @@ class FormerNameInline(admin.TabularInline):
     extra = 0
 
 
+class FormerIdentifierInline(admin.TabularInline):
+    model = FormerIdentifier
+    extra = 0
+
+
 class SubjectRoleInline(admin.TabularInline):
     model = SubjectRole
     fk_name = "organisation"
@@ -42,14 +48,24 @@ class SubjectRoleInline(admin.TabularInline):
 class SubjectAdmin(admin.ModelAdmin):
     """Every clerk may look subjects up; only registration authorities register them."""
 
-    list_display = ["identifier", "name", "kind", "division", "status"]
-    list_filter = ["kind", "status"]
-    search_fields = ["=identifier", "name"]
+    list_display = ["identifier", "name", "kind", "division", "status", "nonconforming_check"]
+    list_filter = ["kind", "status", "nonconforming_check"]
+    search_fields = ["=identifier", "name"]  # answered by selectors.subject_search
     list_select_related = ["division"]
     raw_id_fields = ["registration_authority"]
     autocomplete_fields = ["division"]
-    inlines = [FormerNameInline, SubjectRoleInline]
+    inlines = [FormerNameInline, FormerIdentifierInline, SubjectRoleInline]
     show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        """The shared search (names folded, former names, pinyin, identifiers as they
+        circulate): its best CANDIDATE_CAP matches, in the admin's own ordering."""
+        if not search_term.strip():
+            return queryset, False
+        found = selectors.subject_search(
+            search_term, base=queryset, page_size=selectors.CANDIDATE_CAP
+        )
+        return queryset.filter(pk__in=[row.pk for row in found.rows]), False
 
     def has_module_permission(self, request):
         return is_agency_staff(request)
@@ -67,7 +83,10 @@ class SubjectAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        with audited(request.user, "edited in admin"):
+        reason = "edited in admin"
+        if obj.nonconforming_check:
+            reason += f"; nonconforming check characters: {obj.nonconforming_note}"
+        with audited(request.user, reason):
             super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):

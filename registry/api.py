@@ -9,7 +9,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from registry import identifiers, selectors, services
-from registry.models import Division, RoleKind, Subject, SubjectKind
+from registry.models import Division, FormerIdentifier, RoleKind, Subject, SubjectKind
 from scs.api import KeysetPagination, idempotent
 
 
@@ -55,18 +55,49 @@ class RoleOutputSerializer(RevealMixin, serializers.Serializer):
 class SubjectListSerializer(RevealMixin, serializers.ModelSerializer):
     identifier = serializers.SerializerMethodField()
     division_name = serializers.CharField(source="division.name_zh", default=None)
+    match = serializers.SerializerMethodField(
+        help_text="How a search matched: identifier, name, former_name, pinyin, typo, "
+        "organisation_code, business_registration (null outside a search)."
+    )
+    matched_former_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Subject
-        fields = ["identifier", "kind", "name", "division", "division_name", "status"]
+        fields = [
+            "identifier",
+            "kind",
+            "name",
+            "division",
+            "division_name",
+            "status",
+            "nonconforming_check",
+            "match",
+            "matched_former_name",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_match(self, subject) -> str | None:
+        return getattr(subject, "match", None)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_matched_former_name(self, subject) -> str | None:
+        return getattr(subject, "matched_former_name", None)
 
     @extend_schema_field(serializers.CharField())
     def get_identifier(self, subject) -> str:
         return self.identifier_of(subject)
 
 
+class FormerIdentifierSerializer(serializers.Serializer):
+    scheme = serializers.ChoiceField(choices=FormerIdentifier.Scheme.choices)
+    value = serializers.CharField(max_length=20)
+    valid_from = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+
+
 class SubjectDetailSerializer(SubjectListSerializer):
     former_names = FormerNameSerializer(many=True, read_only=True)
+    former_identifiers = FormerIdentifierSerializer(many=True, read_only=True)
     roles = RoleOutputSerializer(many=True, read_only=True)
     registration_authority = serializers.CharField(
         source="registration_authority.subject.name", default=None
@@ -77,7 +108,9 @@ class SubjectDetailSerializer(SubjectListSerializer):
             *SubjectListSerializer.Meta.fields,
             "established_on",
             "registration_authority",
+            "nonconforming_note",
             "former_names",
+            "former_identifiers",
             "roles",
         ]
 
@@ -91,9 +124,17 @@ class RoleInputSerializer(serializers.Serializer):
 
 
 class SubjectCreateSerializer(serializers.Serializer):
+    """The kind decides how the identifier is read (registry.identifiers.parse_identifier):
+    a resident ID (15 digits upgraded) for a natural person, a USCC agreeing with the kind
+    (positions 1-2, GB 32100 table A.1) for anyone else. ``nonconforming_check`` with a
+    ``note`` registers a code of record whose check characters fail GB 32100."""
+
     kind = serializers.ChoiceField(choices=SubjectKind.choices)
-    identifier = IdentifierField(max_length=40)
+    identifier = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=200)
+    nonconforming_check = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    former_identifiers = FormerIdentifierSerializer(many=True, required=False)
     division = serializers.SlugRelatedField(
         slug_field="code", queryset=Division.objects.all(), required=False, allow_null=True
     )
@@ -101,10 +142,25 @@ class SubjectCreateSerializer(serializers.Serializer):
     former_names = FormerNameSerializer(many=True, required=False)
     roles = RoleInputSerializer(many=True, required=False)
 
-    def validate_identifier(self, value):
-        if Subject.objects.filter(identifier=value).exists():
-            raise serializers.ValidationError("A subject with this identifier is registered.")
-        return value
+    def validate(self, attrs):
+        nonconforming = attrs.get("nonconforming_check", False)
+        if nonconforming and not attrs.get("note", "").strip():
+            raise serializers.ValidationError(
+                {"note": "Say why this code of record does not satisfy the GB 32100 check."}
+            )
+        try:
+            parsed = identifiers.parse_identifier(
+                attrs["identifier"], kind=attrs["kind"], nonconforming_check=nonconforming
+            )
+        except identifiers.IdentifierError as exc:
+            message = identifiers.uscc_registration_message(exc)
+            raise serializers.ValidationError({"identifier": [message]}) from exc
+        if Subject.objects.filter(identifier=parsed.code).exists():
+            raise serializers.ValidationError(
+                {"identifier": ["A subject with this identifier is registered."]}
+            )
+        attrs["identifier"], attrs["upgraded_from"] = parsed.code, parsed.upgraded_from
+        return attrs
 
 
 class SubjectFilter(django_filters.FilterSet):
@@ -117,7 +173,7 @@ class SubjectFilter(django_filters.FilterSet):
         fields = ["q", "kind", "division", "status"]
 
     def search(self, qs, name, value):
-        return selectors.subject_search(value, qs)
+        return qs  # answered by selectors.subject_search in SubjectListCreate.list
 
     def in_division(self, qs, name, value):
         # A province or prefecture code matches every division beneath it.
@@ -139,6 +195,49 @@ class SubjectListCreate(generics.ListAPIView):
     def get_queryset(self):
         return Subject.objects.select_related("division")
 
+    def list(self, request, *args, **kwargs):
+        """With ``q``: the shared search (selectors.subject_search), ranked, paged by
+        ``page``; ``identifier`` says how an identifier query was read (a 15-digit resident
+        ID upgraded, an organisation code, a former registration number)."""
+        query = request.query_params.get("q", "")
+        if not query.strip():
+            return super().list(request, *args, **kwargs)
+        page = request.query_params.get("page", "1")
+        page = int(page) if page.isdigit() and len(page) < 4 else 1
+        base = self.filter_queryset(self.get_queryset())
+        found = selectors.subject_search(query, base=base, page=page)
+        rows = self.get_serializer(found.rows, many=True).data
+        next_url = None
+        if found.has_next:
+            next_url = request.build_absolute_uri(
+                f"{request.path}?{_with_page(request.query_params, found.page + 1)}"
+            )
+        body = {
+            "next": next_url,
+            "previous": None,
+            "status": found.status,
+            "total": found.total,
+            "capped": found.capped,
+            "results": rows,
+        }
+        match = found.identifier
+        if match is not None:
+            reveal = selectors.may_view_personal_ids(request.user)
+            code = match.code
+            if code and identifiers.is_resident_id(code) and not reveal:
+                code = identifiers.mask_resident_id(code)
+            body["identifier"] = {
+                "read_as": code,
+                "upgraded_from_15_digits": bool(match.upgraded_from),
+                "older_number": match.older_scheme or None,
+            }
+            if match.upgraded_from:
+                body["identifier"]["note"] = (
+                    "A 15-digit first-generation resident ID was upgraded to 18 digits "
+                    "(GB 11643-1999)."
+                )
+        return Response(body)
+
     @extend_schema(request=SubjectCreateSerializer, responses={201: SubjectDetailSerializer})
     @idempotent
     def post(self, request):
@@ -154,11 +253,24 @@ class SubjectListCreate(generics.ListAPIView):
             division=values.get("division"),
             established_on=values.get("established_on"),
             former_names=[services.FormerNameInput(**f) for f in values.get("former_names", [])],
+            former_identifiers=[
+                services.FormerIdentifierInput(**f) for f in values.get("former_identifiers", [])
+            ],
             roles=[services.RoleInput(**r) for r in values.get("roles", [])],
+            nonconforming_check=values["nonconforming_check"],
+            nonconforming_note=values["note"],
         )
         subject = selectors.subject_detail_queryset().get(pk=subject.pk)
         body = SubjectDetailSerializer(subject, context=self.get_serializer_context()).data
+        if values.get("upgraded_from"):
+            body["identifier_upgraded_from"] = "15-digit first-generation resident ID"
         return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _with_page(params, page: int) -> str:
+    query = params.copy()
+    query["page"] = str(page)
+    return query.urlencode()
 
 
 class SubjectDetail(generics.RetrieveAPIView):
@@ -167,3 +279,10 @@ class SubjectDetail(generics.RetrieveAPIView):
     def get_object(self):
         code = selectors.normalised_identifier(self.kwargs["identifier"])
         return get_object_or_404(selectors.subject_detail_queryset(), identifier=code or "")
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        raw = identifiers.normalise(self.kwargs["identifier"])
+        if len(raw) == 15:
+            response.data["identifier_upgraded_from"] = "15-digit first-generation resident ID"
+        return response

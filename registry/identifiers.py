@@ -11,6 +11,7 @@ is wrong. Positions in messages are 1-based and refer to the normalised code.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # value of a character = its index
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -157,6 +158,13 @@ def _date_shaped(stamp: str) -> bool:
 
 
 def validate_identifier(raw: str, *, today: datetime.date | None = None) -> tuple[str, str]:
+    """Return (normalised code, "uscc" | "resident_id"); a 15-digit first-generation resident
+    ID comes back upgraded to 18 digits (use parse_identifier to learn that it was)."""
+    parsed = parse_identifier(raw, today=today)
+    return parsed.code, parsed.scheme
+
+
+def _validate_18(code: str, *, today: datetime.date | None = None) -> tuple[str, str]:
     """Return (normalised code, "uscc" | "resident_id").
 
     A code of 17 digits plus a digit or X is tried as a resident ID first, then as a USCC (a
@@ -165,7 +173,6 @@ def validate_identifier(raw: str, *, today: datetime.date | None = None) -> tupl
     and positions 7-14 do not even look like a YYYYMMDD date: then the USCC message is. Anything
     else of length 18 is judged as a USCC.
     """
-    code = normalise(raw)
     if len(code) != 18:
         raise IdentifierError(f"must be 18 characters (a USCC or a resident ID), got {len(code)}")
     if not _digits(code[:17]) or code[17] not in DIGITS + "X":
@@ -188,3 +195,193 @@ def mask_resident_id(rid: str) -> str:
     if len(code) <= 8:
         return "*" * len(code)
     return code[:4] + "*" * (len(code) - 8) + code[-4:]
+
+
+# --- identifiers as they circulate (issue 8) ---------------------------------------------
+
+# GB 32100-2015 table A.1: the registration authority and organisation type (positions 1-2)
+# that name one kind of subject. Pairs not listed (x9 "other", judicial, religious, trade
+# union, rural collective, ... authorities) are accepted for any organisation kind.
+USCC_KIND_BY_PREFIX = {
+    "11": "government_body",  # 机构编制: 机关
+    "12": "public_institution",  # 机构编制: 事业单位
+    "13": "social_organisation",  # 机构编制: 群众团体
+    "51": "social_organisation",  # 民政: 社会团体
+    "52": "social_organisation",  # 民政: 民办非企业单位
+    "53": "social_organisation",  # 民政: 基金会
+    "91": "enterprise",  # 工商: 企业
+    "92": "individual_business",  # 工商: 个体工商户
+    "93": "enterprise",  # 工商: 农民专业合作社
+}
+KIND_LABELS = {
+    "enterprise": "an enterprise",
+    "individual_business": "an individual business",
+    "social_organisation": "a social organisation",
+    "public_institution": "a public institution",
+    "government_body": "a government body",
+    "natural_person": "a natural person",
+}
+NATURAL_PERSON = "natural_person"
+NONCONFORMING_HINT = (
+    "A registration authority can register a code of record issued before the check rule "
+    "was enforced by setting nonconforming_check with a note."
+)
+SPREADSHEET_MESSAGE = (
+    "a spreadsheet turned this code into a number ({raw}) and lost its last digits; "
+    "format the column as Text (or type an apostrophe ' before the code) and copy the code "
+    "again from the source document"
+)
+_EXCEL_EXPONENT = r"^\s*[0-9](?:\.[0-9]+)?[eE]\+?[0-9]{1,2}\s*$"  # 1.10105E+17
+_EXCEL_DECIMAL = r"^\s*[0-9]{15,18}\.0+\s*$"  # 110105196603150000.0
+
+
+@dataclass(frozen=True)
+class ParsedIdentifier:
+    """An identifier read from input.
+
+    ``code``: the normalised 18-character identifier (a 15-digit first-generation resident
+    ID upgraded); ``scheme``: "uscc" or "resident_id"; ``upgraded_from``: the 15-digit
+    input when it was upgraded, else "".
+    """
+
+    code: str
+    scheme: str
+    upgraded_from: str = ""
+
+
+def spreadsheet_mangled(raw: str) -> bool:
+    """True if ``raw`` is what Excel makes of a long code typed into a number cell:
+    scientific notation (1.10105E+17) or a trailing '.0'. (18 digits ending in 000 are
+    judged by parse_identifier once the check fails.)"""
+    import re
+
+    text = raw or ""
+    return bool(re.match(_EXCEL_EXPONENT, text) or re.match(_EXCEL_DECIMAL, text))
+
+
+def _spreadsheet_error(raw: str) -> IdentifierError:
+    return IdentifierError(SPREADSHEET_MESSAGE.format(raw=(raw or "").strip()))
+
+
+def upgrade_resident_id(raw: str, *, today: datetime.date | None = None) -> str:
+    """'110105660315001' -> '11010519660315001X': GB 11643-1999 upgrade of a 15-digit
+    first-generation ID (region 6, YYMMDD 6, sequence 3): '19' is inserted into the year and
+    the MOD 11-2 check character appended. Raises IdentifierError if the result is invalid."""
+    code = normalise(raw)
+    if len(code) != 15 or not _digits(code):
+        raise _fail("resident ID (15-digit)", f"must be 15 digits, got {code!r}")
+    first17 = code[:6] + "19" + code[6:]
+    upgraded = first17 + resident_id_check_character(first17)
+    try:
+        return validate_resident_id(upgraded, today=today)
+    except IdentifierError as exc:
+        message = exc.message.replace("resident ID", "resident ID (15-digit)", 1)
+        raise IdentifierError(message) from None
+
+
+def looks_like_first_generation_id(code: str) -> bool:
+    """15 digits whose region and YYMMDD could be a first-generation resident ID."""
+    if len(code) != 15 or not _digits(code) or code[:2] not in RESIDENT_PROVINCES:
+        return False
+    try:
+        datetime.date(1900 + int(code[6:8]), int(code[8:10]), int(code[10:12]))
+    except ValueError:
+        return False
+    return True
+
+
+def check_kind_agreement(code: str, kind: str) -> None:
+    """Raise IdentifierError if a USCC's positions 1-2 name another kind than ``kind``."""
+    expected = USCC_KIND_BY_PREFIX.get(code[:2])
+    if expected and kind and expected != kind:
+        raise IdentifierError(
+            f"USCC: positions 1-2 '{code[:2]}' are the code of {KIND_LABELS[expected]} "
+            f"(GB 32100 table A.1), but the subject kind is {KIND_LABELS.get(kind, kind)}"
+        )
+
+
+def parse_identifier(
+    raw: str,
+    *,
+    kind: str | None = None,
+    today: datetime.date | None = None,
+    nonconforming_check: bool = False,
+) -> ParsedIdentifier:
+    """Read a USCC or resident ID as people type and save them.
+
+    - ``kind`` (a SubjectKind value) decides how the code is read: a resident ID (18 digits,
+      or 15-digit first generation) for a natural person, a USCC for anyone else, with
+      positions 1-2 agreeing with the kind; without ``kind`` the shape decides
+      (validate_identifier's rules) and 15 digits are read as a first-generation resident ID.
+    - ``nonconforming_check`` (USCCs only) accepts a code whose check characters (positions
+      17-18) fail GB 32100, for codes of record issued before the rule was enforced.
+    - A code a spreadsheet turned into a number (1.10105E+17, ...0000.0, or 18 digits
+      ending in 000 that fail the check) raises a message saying so, never a "correct"
+      check character.
+    Raises IdentifierError.
+    """
+    if spreadsheet_mangled(raw or ""):
+        raise _spreadsheet_error(raw)
+    code = normalise(raw or "")
+    try:
+        if kind == NATURAL_PERSON:
+            if len(code) == 15 and _digits(code):
+                return ParsedIdentifier(upgrade_resident_id(code, today=today), "resident_id", code)
+            return ParsedIdentifier(validate_resident_id(code, today=today), "resident_id")
+        if kind:
+            if nonconforming_check:
+                return ParsedIdentifier(validate_uscc_shape(code), "uscc")
+            checked = validate_uscc(code)
+            check_kind_agreement(checked, kind)
+            return ParsedIdentifier(checked, "uscc")
+        if len(code) == 15 and looks_like_first_generation_id(code):
+            return ParsedIdentifier(upgrade_resident_id(code, today=today), "resident_id", code)
+        if len(code) == 15 and _digits(code):
+            raise IdentifierError(
+                "must be 18 characters (a USCC or a resident ID), got 15; a 15-digit number "
+                "is read as a first-generation resident ID, and this one has no valid birth "
+                "date or region"
+            )
+        return ParsedIdentifier(*_validate_18(code, today=today))
+    except IdentifierError:
+        if len(code) == 18 and _digits(code) and code.endswith("000"):
+            raise _spreadsheet_error(raw) from None
+        raise
+
+
+def validate_uscc_shape(raw: str) -> str:
+    """validate_uscc without the two check characters (positions 17-18): for codes of record
+    registered with ``nonconforming_check``."""
+    code = normalise(raw)
+    try:
+        return validate_uscc(code)
+    except IdentifierError as exc:
+        if "check character" not in exc.message:
+            raise
+    return code
+
+
+def uscc_registration_message(exc: IdentifierError) -> str:
+    """The registration form's message: what is wrong, and the nonconforming_check route."""
+    if "check character" in exc.message and exc.message.startswith("USCC"):
+        return f"{exc.message}. {NONCONFORMING_HINT}"
+    return exc.message
+
+
+def parse_organisation_code(raw: str) -> str | None:
+    """'M0K7Q2R5-3' -> 'M0K7Q2R53': a 9-character organisation code (GB 11714, the USCC's
+    positions 9-17), hyphen optional, with a valid check character; else None."""
+    code = normalise(raw or "")
+    if len(code) != 9 or not code.isascii() or not code.isalnum():
+        return None
+    if organisation_code_check_character(code[:8]) != code[8]:
+        return None
+    return code
+
+
+def business_registration_number(raw: str) -> str | None:
+    """A former 15-digit business registration number (工商注册号), digits only, else None.
+    Its check digit (GB/T 17710 MOD 11,10) was not applied consistently by local offices,
+    so only the shape is checked: lookups are exact matches on stored former identifiers."""
+    code = normalise(raw or "")
+    return code if len(code) == 15 and _digits(code) else None

@@ -10,10 +10,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry import identifiers
+from registry import identifiers, names
 
 
 class Division(models.Model):
@@ -50,7 +51,17 @@ class SubjectKind(models.TextChoices):
     NATURAL_PERSON = "natural_person", _("natural person")
 
 
-class SubjectQuerySet(models.QuerySet):
+class SearchKeyQuerySet(models.QuerySet):
+    """bulk_create fills the search keys too (the demo loader and imports use it)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_search_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class SubjectQuerySet(SearchKeyQuerySet):
     def organisations(self) -> SubjectQuerySet:
         return self.exclude(kind=SubjectKind.NATURAL_PERSON)
 
@@ -58,7 +69,7 @@ class SubjectQuerySet(models.QuerySet):
         return self.filter(kind=SubjectKind.NATURAL_PERSON)
 
 
-@pghistory.track()
+@pghistory.track(exclude=["name_key", "name_pinyin"])
 class Subject(models.Model):
     """Anyone the platform holds records about, keyed by USCC or resident ID."""
 
@@ -76,7 +87,18 @@ class Subject(models.Model):
         help_text=_("Unified social credit code, or resident ID for natural persons"),
     )
     name = models.CharField(max_length=200)
+    # registry.names.search_key(name) and pinyin_key(name): filled on save and bulk_create.
+    name_key = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
+    name_pinyin = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
     division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True)
+    nonconforming_check = models.BooleanField(
+        default=False,
+        help_text=_(
+            "A code of record whose check characters do not satisfy GB 32100 (issued before "
+            "the rule was enforced); registered knowingly by a registration authority."
+        ),
+    )
+    nonconforming_note = models.CharField(max_length=500, blank=True)
     registration_authority = models.ForeignKey(
         "registry.Agency",
         on_delete=models.PROTECT,
@@ -94,7 +116,15 @@ class Subject(models.Model):
     class Meta:
         indexes = [
             # Portal/API name search: LIKE '%fragment%' for 3+ characters (pg_trgm).
-            GinIndex(name="subject_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
+            # Name search on the folded key: LIKE '%term%' for 3+ characters (pg_trgm); the
+            # 2-character bigram index on registry_name_bigrams(name_key) is in migration 0010.
+            GinIndex(name="subject_name_key_trgm", fields=["name_key"], opclasses=["gin_trgm_ops"]),
+            # Latin queries against the pinyin of names (huawei -> 华为).
+            GinIndex(
+                name="subject_name_pinyin_trgm", fields=["name_pinyin"], opclasses=["gin_trgm_ops"]
+            ),
+            # Search and screening by a 9-character organisation code (positions 9-17).
+            models.Index(Substr("identifier", 9, 9), name="subject_organisation_code"),
             # API filter ?kind=&division= with keyset order on id.
             models.Index(name="subject_kind_division", fields=["kind", "division"]),
         ]
@@ -109,25 +139,41 @@ class Subject(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.identifier})"
 
+    def save(self, *args, **kwargs):
+        self.fill_search_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key", "name_pinyin"}
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
+        """The kind decides how the identifier is read (identifiers.parse_identifier): a
+        resident ID for a natural person, a USCC agreeing with the kind for anyone else."""
         super().clean()
+        if self.nonconforming_check and self.kind == SubjectKind.NATURAL_PERSON:
+            raise ValidationError(
+                {"nonconforming_check": _("Only an organisation's USCC can be nonconforming.")}
+            )
+        if self.nonconforming_check and not (self.nonconforming_note or "").strip():
+            raise ValidationError(
+                {"nonconforming_note": _("Say why this code of record does not conform.")}
+            )
         try:
-            normalised, scheme = identifiers.validate_identifier(self.identifier or "")
+            parsed = identifiers.parse_identifier(
+                self.identifier or "",
+                kind=self.kind or None,
+                nonconforming_check=self.nonconforming_check,
+            )
         except identifiers.IdentifierError as exc:
-            raise ValidationError({"identifier": exc.message}) from exc
-        if self.kind == SubjectKind.NATURAL_PERSON and scheme != "resident_id":
             raise ValidationError(
-                {"identifier": _("A natural person is identified by an 18-digit resident ID.")}
-            )
-        if self.kind and self.kind != SubjectKind.NATURAL_PERSON and scheme != "uscc":
-            raise ValidationError(
-                {
-                    "identifier": _(
-                        "An organisation is identified by its unified social credit code."
-                    )
-                }
-            )
-        self.identifier = normalised
+                {"identifier": identifiers.uscc_registration_message(exc)}
+            ) from exc
+        self.identifier = parsed.code
+        self.fill_search_keys()
+
+    def fill_search_keys(self) -> None:
+        self.name_key = names.search_key(self.name)
+        self.name_pinyin = names.pinyin_key(self.name)
 
     @property
     def is_natural_person(self) -> bool:
@@ -140,19 +186,24 @@ class Subject(models.Model):
         return self.identifier
 
 
-@pghistory.track()
+@pghistory.track(exclude=["name_key"])
 class FormerName(models.Model):
     """A name the subject used before; renamed companies stay findable."""
 
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="former_names")
     name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
     valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField()
+
+    objects = SearchKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-valid_until"]
         indexes = [
-            GinIndex(name="formername_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"]),
+            GinIndex(
+                name="formername_name_key_trgm", fields=["name_key"], opclasses=["gin_trgm_ops"]
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -163,6 +214,62 @@ class FormerName(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.fill_search_keys()
+        super().save(*args, **kwargs)
+
+    def fill_search_keys(self) -> None:
+        self.name_key = names.search_key(self.name)
+
+
+@pghistory.track()
+class FormerIdentifier(models.Model):
+    """An identifier a subject had before its USCC (GB 32100 merged the business licence,
+    tax registration and organisation code numbers, seed 001): older documents still cite
+    them, so search and screening find the subject by them and report its current code."""
+
+    class Scheme(models.TextChoices):
+        BUSINESS_REGISTRATION = "business_registration", _("business registration number")
+        ORGANISATION_CODE = "organisation_code", _("organisation code")
+        TAX_REGISTRATION = "tax_registration", _("tax registration number")
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="former_identifiers"
+    )
+    scheme = models.CharField(max_length=32, choices=Scheme.choices)
+    value = models.CharField(max_length=20, db_index=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-valid_until"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "value", "subject"], name="formeridentifier_unique"
+            ),
+            models.CheckConstraint(
+                name="formeridentifier_dates_ordered",
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=models.F("valid_until")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.value}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.value = identifiers.normalise(self.value or "")
+        if self.scheme == self.Scheme.BUSINESS_REGISTRATION:
+            if identifiers.business_registration_number(self.value) is None:
+                raise ValidationError({"value": _("A business registration number has 15 digits.")})
+        elif self.scheme == self.Scheme.ORGANISATION_CODE:
+            if identifiers.parse_organisation_code(self.value) is None:
+                raise ValidationError(
+                    {"value": _("An organisation code has 8 characters and a check character.")}
+                )
 
 
 class RoleKind(models.TextChoices):

@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
+from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Value
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Length, Substr
 
-from registry import identifiers
-from registry.models import Agency, FormerName, Subject, SubjectRole, User
+from registry import identifiers, names
+from registry.models import Agency, FormerIdentifier, FormerName, Subject, SubjectRole, User
 
 
 def normalised_identifier(query: str) -> str | None:
-    """The query as an identifier if it is one (after normalisation), else None."""
+    """The query as an identifier if it is one (after normalisation; a 15-digit resident ID
+    upgraded), or a nonconforming code of record that is registered as such; else None."""
     try:
-        code, _scheme = identifiers.validate_identifier(query)
+        return identifiers.parse_identifier(query).code
     except identifiers.IdentifierError:
-        return None
-    return code
+        pass
+    code = identifiers.normalise(query or "")
+    if len(code) == 18 and code.isascii() and code.isalnum():
+        if Subject.objects.filter(identifier=code, nonconforming_check=True).exists():
+            return code
+    return None
 
 
 def subject_detail_queryset() -> QuerySet[Subject]:
@@ -26,6 +49,7 @@ def subject_detail_queryset() -> QuerySet[Subject]:
     ).prefetch_related(
         Prefetch("roles", queryset=current_roles),
         "former_names",
+        "former_identifiers",
     )
 
 
@@ -159,32 +183,309 @@ class TrigramWordSimilar(Func):
         return f"{query} <%% {column}", (*query_params, *column_params)
 
 
-# Above this many name matches, subject_search filters row by row in the caller's order
-# (dense matches fill a page quickly); below it, it looks up the matching ids by index.
-DENSE_MATCHES = 2000
+# --- identifiers as they circulate -------------------------------------------------------
 
 
-def subject_search(query: str, qs: QuerySet[Subject] | None = None) -> QuerySet[Subject]:
-    """Subjects whose identifier is the query (after normalisation), or whose current or
-    former name contains it. Returns a lazy QuerySet the caller may filter, order and page.
+@dataclass
+class IdentifierMatch:
+    """How an identifier-like input was read: ``code`` the subject identifier looked up
+    ("" when only older numbers are looked up), ``upgraded_from`` the 15-digit resident ID it
+    was upgraded from, ``older`` a 9-character organisation code or a 15-digit former
+    business registration number also looked up."""
 
-    Rare fragments: `id IN (name matches UNION former-name matches)`, both index-served.
-    Boilerplate fragments (more than DENSE_MATCHES matches, found by one capped probe):
-    a row filter, so a keyset page walks the primary key and stops after a page of rows
-    instead of collecting hundreds of thousands of ids first.
-    """
-    qs = Subject.objects.all() if qs is None else qs
-    query = clean_query(query)
-    if not query:
-        return qs
+    code: str = ""
+    upgraded_from: str = ""
+    older: str = ""
+    older_scheme: str = ""
+
+    def condition(self) -> Q:
+        condition = Q(identifier=self.code) if self.code else Q(pk__in=[])
+        if self.older_scheme == FormerIdentifier.Scheme.ORGANISATION_CODE:
+            condition |= Q(pk__in=_organisation_code_ids(self.older))
+        if self.older:
+            former = FormerIdentifier.objects.filter(value=self.older).values("subject_id")
+            condition |= Q(pk__in=former)
+        return condition
+
+
+def _organisation_code_ids(code: str) -> QuerySet:
+    """Organisations whose USCC carries the organisation code at positions 9-17 (index
+    subject_organisation_code)."""
+    return (
+        Subject.objects.organisations()
+        .alias(organisation_code=Substr("identifier", 9, 9))
+        .filter(organisation_code=code)
+        .values("pk")
+    )
+
+
+def identifier_match(query: str) -> IdentifierMatch | None:
+    """Read a query as an identifier: a USCC or resident ID (15-digit upgraded), a registered
+    nonconforming code, a 9-character organisation code (hyphen optional), or a 15-digit
+    former business registration number. None if it is none of these."""
+    try:
+        parsed = identifiers.parse_identifier(query)
+    except identifiers.IdentifierError:
+        parsed = None
+    raw = identifiers.normalise(query or "")
+    if parsed is not None:
+        match = IdentifierMatch(code=parsed.code, upgraded_from=parsed.upgraded_from)
+        if parsed.upgraded_from:  # 15 digits: a former business registration number too
+            match.older, match.older_scheme = raw, FormerIdentifier.Scheme.BUSINESS_REGISTRATION
+        return match
     code = normalised_identifier(query)
     if code is not None:
-        return qs.filter(identifier=code)
-    if len(query) < MIN_QUERY_CHARS:
-        return qs.filter(name=query)
-    in_name = name_condition("name", query)
-    former = FormerName.objects.filter(name_condition("name", query)).values("subject_id")
-    if Subject.objects.filter(in_name).values("pk")[:DENSE_MATCHES].count() < DENSE_MATCHES:
-        ids = Subject.objects.filter(in_name).values("pk").union(former)
-        return qs.filter(pk__in=ids)
-    return qs.filter(Q(in_name) | Q(pk__in=former))
+        return IdentifierMatch(code=code)
+    if (older := identifiers.parse_organisation_code(raw)) is not None:
+        return IdentifierMatch(older=older, older_scheme=FormerIdentifier.Scheme.ORGANISATION_CODE)
+    if (older := identifiers.business_registration_number(raw)) is not None:
+        return IdentifierMatch(
+            older=older, older_scheme=FormerIdentifier.Scheme.BUSINESS_REGISTRATION
+        )
+    return None
+
+
+@dataclass
+class Resolution:
+    """One screened input: ``identifier`` the subject's current identifier when known (else
+    the normalised input), ``error`` why it is not an identifier."""
+
+    input: str
+    valid: bool
+    identifier: str = ""
+    subject_id: int | None = None
+    error: str = ""
+    upgraded_from: str = ""
+    matched_by: str = ""  # "" | organisation_code | business_registration | ...
+
+
+def resolve_identifiers(raws: list[str]) -> list[Resolution]:
+    """Screening's reading of up to 10 000 inputs, in order: valid codes in one indexed
+    query; organisation codes, former business registration numbers and registered
+    nonconforming codes in one more query each, only when such inputs are present."""
+    out: list[Resolution] = []
+    older: dict[str, list[Resolution]] = {}
+    for raw in raws:
+        try:
+            parsed = identifiers.parse_identifier(raw)
+        except identifiers.IdentifierError as exc:
+            code = identifiers.normalise(raw or "")
+            item = Resolution(raw, False, error=exc.message)
+            if identifiers.parse_organisation_code(code) or (
+                identifiers.business_registration_number(code)
+            ):
+                older.setdefault(code, []).append(item)
+            elif len(code) == 18 and code.isascii() and code.isalnum():
+                item.identifier = code  # maybe a registered nonconforming code
+            out.append(item)
+            continue
+        out.append(Resolution(raw, True, parsed.code, upgraded_from=parsed.upgraded_from))
+        if parsed.upgraded_from:
+            older.setdefault(parsed.upgraded_from, [])
+    codes = {r.identifier for r in out if r.identifier}
+    ids = dict(Subject.objects.filter(identifier__in=codes).values_list("identifier", "id"))
+    for item in out:
+        if item.identifier and not item.valid and item.identifier in ids:
+            item.valid, item.error = True, ""  # a nonconforming code of record
+        item.subject_id = ids.get(item.identifier) if item.valid else None
+    if older:
+        found: dict[str, tuple[str, int, str]] = {}
+        former = FormerIdentifier.objects.filter(value__in=list(older)).values_list(
+            "value", "scheme", "subject__identifier", "subject_id"
+        )
+        for value, scheme, current, subject_id in former:
+            found.setdefault(value, (current, subject_id, scheme))
+        org_codes = [v for v in older if len(v) == 9]
+        if org_codes:
+            by_code = (
+                Subject.objects.organisations()
+                .annotate(organisation_code=Substr("identifier", 9, 9))
+                .filter(organisation_code__in=org_codes)
+                .values_list("organisation_code", "identifier", "id")
+            )
+            for value, current, subject_id in by_code:
+                found.setdefault(value, (current, subject_id, "organisation_code"))
+        for value, items in older.items():
+            if value not in found:
+                continue
+            current, subject_id, scheme = found[value]
+            for item in items:
+                item.valid, item.error, item.identifier = True, "", current
+                item.subject_id, item.matched_by = subject_id, scheme
+        for item in out:  # a 15-digit input read as a resident ID but known as a former number
+            if item.upgraded_from and item.subject_id is None and item.upgraded_from in found:
+                current, subject_id, scheme = found[item.upgraded_from]
+                item.identifier, item.subject_id, item.matched_by = current, subject_id, scheme
+                item.upgraded_from = ""
+    return out
+
+
+# --- the one subject search ----------------------------------------------------------------
+
+PAGE_SIZE = 20
+# Candidates collected per branch (current names, former names, pinyin) before ranking. A
+# boilerplate fragment matches most of the table: take the first this many the cheapest plan
+# yields (no ORDER BY, so PostgreSQL may stop a scan early) and rank only them.
+CANDIDATE_CAP = 200
+
+
+@dataclass
+class SubjectSearch:
+    """The result of subject_search.
+
+    ``status``: empty | too_short | identifier | name | typo. ``rows``: one ranked page of
+    subjects; each carries ``matched_former_name`` (the former name that matched, or None)
+    and ``match`` ("identifier", "name", "former_name", "pinyin", "typo",
+    "organisation_code", "business_registration"). ``total``: candidates ranked (at most one
+    cap per branch); ``capped``: more matches exist than were ranked.
+    """
+
+    query: str
+    status: str
+    rows: list[Subject] = field(default_factory=list)
+    page: int = 1
+    has_next: bool = False
+    total: int = 0
+    capped: bool = False
+    identifier: IdentifierMatch | None = None
+
+
+def _term_condition(field_name: str, term: str) -> Func:
+    if len(term) == 2:
+        return BigramMatch(field_name, bigram_tsquery(term))
+    return ILike(field_name, f"%{like_escape(term)}%")
+
+
+def terms_condition(field_name: str, terms: list[str]) -> Q:
+    """Every term (folded, see registry.names) is a substring of the key column: bigram GIN
+    for 2-character terms, trigram GIN for longer ones; 1-character terms only filter the
+    rows the others found."""
+    return functools.reduce(operator.and_, [Q(_term_condition(field_name, t)) for t in terms])
+
+
+def subject_search(
+    query: str,
+    *,
+    base: QuerySet[Subject] | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> SubjectSearch:
+    """Search subjects by identifier or name: the one search of the portal, the API and the
+    admin. ``base`` is the caller's visible set (public subjects, filters). Three or four
+    queries at most, whatever the table size:
+
+    1. identifiers (validate, upgrade a 15-digit resident ID, organisation code, former
+       business registration number): exact index lookups;
+    2. names: the query is folded term by term with registry.names.search_key (NFKC,
+       traditional -> simplified, brackets, separators, whitespace) and every term must be a
+       substring of the subject's name_key, or of one of its former names' keys; a Latin
+       query of 3+ letters also matches name_pinyin. Each branch takes at most CANDIDATE_CAP
+       ids; the outer query ranks only them: character matches on the current name, then on
+       a former name, then pinyin; exact key, prefix, trigram similarity, shorter names;
+    3. typo fallback (one character changed) when nothing matched;
+    4. the former name that matched, for the page's subjects.
+    """
+    base = Subject.objects.all() if base is None else base
+    query = clean_query(query)
+    max_page = max(1, CANDIDATE_CAP * 3 // page_size)
+    page = max(1, min(page, max_page))
+    if not query:
+        return SubjectSearch(query, "empty")
+    match = identifier_match(query)
+    if match is not None:
+        rows = list(base.filter(match.condition()).select_related("division")[:page_size])
+        for row in rows:
+            row.matched_former_name = None
+            row.match = "identifier" if row.identifier == match.code else match.older_scheme
+        return SubjectSearch(query, "identifier", rows, total=len(rows), identifier=match)
+    terms = names.query_terms(query)
+    key = "".join(terms)
+    if len(key) < MIN_QUERY_CHARS or not any(len(t) >= 2 for t in terms):
+        return SubjectSearch(query, "too_short")
+    long_terms = [t for t in terms if len(t) >= 2]
+    in_name = terms_condition("name_key", long_terms)
+    if len(long_terms) < len(terms):
+        in_name &= functools.reduce(
+            operator.and_, [Q(name_key__contains=t) for t in terms if len(t) < 2]
+        )
+    former = FormerName.objects.filter(terms_condition("name_key", long_terms))
+    for t in terms:
+        if len(t) < 2:
+            former = former.filter(name_key__contains=t)
+    branches = [
+        base.filter(in_name).values("pk")[:CANDIDATE_CAP],
+        base.filter(pk__in=former.values("subject_id")).values("pk")[:CANDIDATE_CAP],
+    ]
+    pinyin = names.is_latin_query(terms)
+    if pinyin:
+        in_pinyin = ILike("name_pinyin", f"%{like_escape(key)}%")
+        branches.append(base.filter(in_pinyin).values("pk")[:CANDIDATE_CAP])
+    candidates = functools.reduce(lambda a, b: a.union(b), branches)
+    tier = Case(
+        When(in_name, then=Value(0)),
+        When(pk__in=former.values("subject_id"), then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    result = _ranked_page(key, candidates, tier, page, page_size, "name")
+    if result.total == 0 and page == 1 and len(terms) == 1:
+        typo = typo_conditions("name_key", key)
+        if typo:
+            near = base.filter(functools.reduce(operator.or_, typo)).values("pk")[:CANDIDATE_CAP]
+            result = _ranked_page(key, near, Value(0), page, page_size, "typo")
+    result.query = query
+    _attach_matches(result, terms, former, in_name, pinyin)
+    return result
+
+
+def _ranked_page(key, candidates, tier, page, page_size, status) -> SubjectSearch:
+    offset = (page - 1) * page_size
+    ranked = (
+        Subject.objects.filter(pk__in=candidates)
+        .select_related("division")
+        .annotate(
+            tier=tier,
+            exact=Case(
+                When(name_key=key, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            prefix=Case(
+                When(name_key__startswith=key, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            similarity=TrigramSimilarity("name_key", key),
+            name_length=Length("name"),
+            candidates=Window(Count("pk")),
+        )
+        .order_by("tier", "exact", "prefix", "-similarity", "name_length", "pk")
+    )
+    rows = list(ranked[offset : offset + page_size + 1])
+    total = rows[0].candidates if rows else 0
+    return SubjectSearch(
+        key,
+        status,
+        rows=rows[:page_size],
+        page=page,
+        has_next=len(rows) > page_size,
+        total=total,
+        capped=total >= CANDIDATE_CAP,
+    )
+
+
+def _attach_matches(result: SubjectSearch, terms, former, in_name, pinyin) -> None:
+    """row.match and row.matched_former_name for the page (one query, page-bounded)."""
+    rows = result.rows
+    if not rows:
+        return
+    matched: dict[int, str] = {}
+    if any(getattr(r, "tier", 0) == 1 for r in rows):
+        pairs = former.filter(subject_id__in=[r.pk for r in rows]).values_list("subject_id", "name")
+        for subject_id, name in pairs:
+            matched.setdefault(subject_id, name)
+    for row in rows:
+        tier = getattr(row, "tier", 0)
+        row.matched_former_name = matched.get(row.pk) if tier == 1 else None
+        if result.status == "typo":
+            row.match = "typo"
+        else:
+            row.match = {0: "name", 1: "former_name"}.get(tier, "pinyin")

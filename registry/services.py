@@ -14,6 +14,7 @@ from registry.models import (
     CatalogueItem,
     CreditRecord,
     Division,
+    FormerIdentifier,
     FormerName,
     Subject,
     SubjectRole,
@@ -29,6 +30,14 @@ class RoleInput:
     holder_name: str = ""
     started_on: datetime.date | None = None
     ended_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class FormerIdentifierInput:
+    scheme: str
+    value: str
+    valid_from: datetime.date | None = None
+    valid_until: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -57,10 +66,18 @@ def subject_register(
     established_on: datetime.date | None = None,
     status: str = Subject.Status.ACTIVE,
     former_names: Iterable[FormerNameInput] = (),
+    former_identifiers: Iterable[FormerIdentifierInput] = (),
     roles: Iterable[RoleInput] = (),
+    nonconforming_check: bool = False,
+    nonconforming_note: str = "",
     reason: str = "registration",
 ) -> Subject:
+    """Register a subject. ``nonconforming_check`` with ``nonconforming_note`` registers a
+    USCC of record whose check characters fail GB 32100; the flag and the note are stored
+    on the subject, so the audit history records them with the registering user."""
     authority = ensure_may_register(actor)
+    if nonconforming_check:
+        reason = f"{reason}; nonconforming check characters: {nonconforming_note}"
     with audited(actor, reason):
         subject = Subject(
             kind=kind,
@@ -70,9 +87,21 @@ def subject_register(
             established_on=established_on,
             status=status,
             registration_authority=authority,
+            nonconforming_check=nonconforming_check,
+            nonconforming_note=nonconforming_note,
         )
         subject.full_clean()
         subject.save()
+        for older in former_identifiers:
+            record = FormerIdentifier(
+                subject=subject,
+                scheme=older.scheme,
+                value=older.value,
+                valid_from=older.valid_from,
+                valid_until=older.valid_until,
+            )
+            record.full_clean()
+            record.save()
         for former in former_names:
             fn = FormerName(
                 subject=subject,

@@ -13,7 +13,6 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import identifiers
 from registry import selectors as registry_selectors
 from sanctions import selectors, services
 from sanctions.models import Sanction, SanctionFeedback
@@ -184,16 +183,10 @@ class Screening(APIView):
         agency_id = caller_agency_id(request)
         data = ScreeningInput(data=request.data)
         data.is_valid(raise_exception=True)
-        results, valid = [], []
-        for raw in data.validated_data["identifiers"]:
-            try:
-                code, _scheme = identifiers.validate_identifier(raw)
-            except identifiers.IdentifierError as exc:
-                results.append({"input": raw, "valid": False, "error": exc.message})
-                continue
-            results.append({"input": raw, "valid": True, "identifier": code})
-            valid.append(code)
-        subjects = selectors.subject_ids_by_identifier(valid)
+        # registry.selectors.resolve_identifiers: 15-digit resident IDs upgraded, organisation
+        # codes and former registration numbers reported as the subject's current code.
+        resolved = registry_selectors.resolve_identifiers(data.validated_data["identifiers"])
+        subjects = {r.identifier: r.subject_id for r in resolved if r.subject_id is not None}
         by_target = defaultdict(list)
         in_force = (
             Sanction.objects.in_force()
@@ -221,12 +214,20 @@ class Screening(APIView):
                     "imposed_at": s.imposed_at,
                 }
             )
-        for item in results:
-            if not item["valid"]:
+        results = []
+        for r in resolved:
+            if not r.valid:
+                results.append({"input": r.input, "valid": False, "error": r.error})
                 continue
-            subject_id = subjects.get(item["identifier"])
-            item["known"] = subject_id is not None
-            item["measures"] = by_target.get(subject_id, []) if subject_id else []
+            item = {"input": r.input, "valid": True, "identifier": r.identifier}
+            if r.upgraded_from:
+                item["upgraded_from_15_digits"] = True
+                item["note"] = "A 15-digit first-generation resident ID was upgraded to 18 digits."
+            if r.matched_by:
+                item["matched_by"] = r.matched_by
+            item["known"] = r.subject_id is not None
+            item["measures"] = by_target.get(r.subject_id, []) if r.subject_id else []
+            results.append(item)
         return Response({"count": len(results), "results": results})
 
 

@@ -123,7 +123,7 @@ def test_next_page_link_without_count(client, db, monkeypatch):
 
 
 def test_boilerplate_is_capped_not_counted(client, db, monkeypatch):
-    monkeypatch.setattr(selectors, "CANDIDATE_CAP", 5)
+    monkeypatch.setattr(registry_selectors, "CANDIDATE_CAP", 5)
     for i in range(8):
         f.subject("enterprise", name=f"样板{i}股份有限公司")
     result = client.get("/search/", {"q": "股份有限"}).context["result"]
@@ -143,23 +143,26 @@ def test_search_query_count_is_bounded(client, scene, django_assert_max_num_quer
 # --- registry.selectors.subject_search, as the API uses it ---------------------------------
 
 
-def test_subject_search_sparse_and_dense_paths_agree(db, monkeypatch, company):
+def found(query: str) -> list:
+    return [s.pk for s in registry_selectors.subject_search(query).rows]
+
+
+def test_subject_search_names_and_former_names(db, company):
     FormerName.objects.create(
         subject=company, name="杭州旧名贸易有限公司", valid_until="2020-01-01"
     )
     other = f.subject("enterprise", name="深圳市华锐达贸易有限责任公司")
-    for dense in (10_000, 1):
-        monkeypatch.setattr(registry_selectors, "DENSE_MATCHES", dense)
-        found = set(registry_selectors.subject_search("贸易").values_list("pk", flat=True))
-        assert found == {company.pk, other.pk}
-        found = set(registry_selectors.subject_search("旧名").values_list("pk", flat=True))
-        assert found == {company.pk}
+    assert set(found("贸易")) == {company.pk, other.pk}
+    result = registry_selectors.subject_search("旧名")
+    assert [s.pk for s in result.rows] == [company.pk]
+    assert result.rows[0].matched_former_name == "杭州旧名贸易有限公司"
+    assert result.rows[0].match == "former_name"
 
 
 def test_subject_search_latin_is_case_insensitive_and_typo_tolerant(db):
     s = f.subject("enterprise", name="Huawei Technologies Co Ltd")
-    assert list(registry_selectors.subject_search("huawei tech")) == [s]
-    conditions = registry_selectors.typo_conditions("name", "Huawai Technologies")
+    assert found("huawei tech") == [s.pk]
+    conditions = registry_selectors.typo_conditions("name_key", "huawaitechnologies")
     from registry.models import Subject
 
     assert list(Subject.objects.filter(conditions[0])) == [s]
@@ -167,5 +170,5 @@ def test_subject_search_latin_is_case_insensitive_and_typo_tolerant(db):
 
 def test_like_wildcards_in_queries_are_literal(db):
     f.subject("enterprise", name="百分百有限公司")
-    assert list(registry_selectors.subject_search("100%")) == []
-    assert list(registry_selectors.subject_search("__")) == []
+    assert found("100%") == []
+    assert found("__") == []

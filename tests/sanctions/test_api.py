@@ -180,3 +180,33 @@ def test_screening_is_throttled_per_token(caac_api, customs_api, monkeypatch):
     # Another agency's token has its own allowance; other endpoints use the general rate.
     assert customs_api.post("/api/v1/screenings/", body, format="json").status_code == 200
     assert caac_api.get("/api/v1/sanctions/feed/").status_code == 200
+
+
+def test_screening_reads_identifiers_as_they_circulate(listed, caac_api, company, person):
+    """Issue 8: a 15-digit first-generation ID returns the same restrictions as its 18-digit
+    form and says it was upgraded; an organisation code (with hyphen) and a former business
+    registration number report the current USCC; a spreadsheet-mangled code says so."""
+    from registry.models import FormerIdentifier
+
+    FormerIdentifier.objects.create(
+        subject=company, scheme="business_registration", value="330100000012345"
+    )
+    fifteen = person.identifier[:6] + person.identifier[8:17]
+    org_code = company.identifier[8:16] + "-" + company.identifier[16]
+    inputs = [person.identifier, fifteen, org_code, "330100000012345", "1.10105E+17"]
+    results = caac_api.post("/api/v1/screenings/", {"identifiers": inputs}, format="json").json()[
+        "results"
+    ]
+    full, upgraded, by_org, by_former, mangled = results
+    assert full["measures"], "the legal representative is restricted"
+    assert upgraded["identifier"] == person.identifier
+    assert upgraded["upgraded_from_15_digits"] is True
+    assert [m["sanction_id"] for m in upgraded["measures"]] == [
+        m["sanction_id"] for m in full["measures"]
+    ]
+    assert by_org["identifier"] == company.identifier
+    assert by_org["matched_by"] == "organisation_code" and by_org["measures"]
+    assert by_former["identifier"] == company.identifier
+    assert by_former["matched_by"] == "business_registration"
+    assert mangled["valid"] is False
+    assert "spreadsheet" in mangled["error"] and "should be" not in mangled["error"]
