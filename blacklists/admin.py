@@ -237,6 +237,11 @@ class ListEntryAdmin(AgencyScopedAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="blacklists_listentry_import",
             ),
+            path(
+                "import/template.<str:fmt>",
+                self.admin_site.admin_view(self.import_template_view),
+                name="blacklists_listentry_import_template",
+            ),
             *super().get_urls(),
         ]
 
@@ -271,6 +276,22 @@ class ListEntryAdmin(AgencyScopedAdmin):
             }
             run_service(request, calls[action], success=f"Entry {entry.pk}: {action} done.")
         return redirect(reverse("admin:blacklists_listentry_change", args=[entry.pk]))
+
+    def import_template_view(self, request, fmt: str):
+        """The import template for the clerk's agency (blacklists.importing)."""
+        from django.http import Http404, HttpResponse
+
+        if fmt not in ("csv", "xlsx"):
+            raise Http404
+        agency = request.user.agency
+        if fmt == "csv":
+            content, mime = importing.template_csv(agency), "text/csv; charset=utf-8"
+        else:
+            content = importing.template_xlsx(agency)
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(content, content_type=mime)
+        response["Content-Disposition"] = f'attachment; filename="list-entries-template.{fmt}"'
+        return response
 
     def import_view(self, request):
         form = ImportForm(request.POST or None, request.FILES or None)

@@ -272,3 +272,60 @@ TRANSITIONS = {
 }
 
 __all__ = ["EntryState", "TRANSITIONS"]
+
+
+# --- bulk import for agency systems (blacklists.importing) ---------------------------------
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField()
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class ListEntryImport(APIView):
+    """`POST` multipart `file` (CSV in UTF-8/GBK/GB18030, or XLSX) and `dry_run`: drafts
+    one entry per row on the caller's agency's lists, all rows or none. Answers
+    `{"rows": N, "created": [ids], "errors": [{"row", "field", "column", "message"}]}`,
+    400 when any row is bad (nothing is created)."""
+
+    @extend_schema(request={"multipart/form-data": ImportInput}, responses={200: dict})
+    def post(self, request):
+        from blacklists import importing
+
+        data = ImportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        result = importing.import_list_entries(
+            actor=request.user,
+            content=upload.read(),
+            filename=upload.name,
+            dry_run=data.validated_data["dry_run"],
+        )
+        body = {
+            "rows": result.rows,
+            "dry_run": result.dry_run,
+            "created": result.created_ids,
+            "errors": [e.as_dict() for e in result.errors],
+        }
+        return Response(body, status=status.HTTP_400_BAD_REQUEST if result.errors else 200)
+
+
+class ListEntryImportTemplate(APIView):
+    """`GET …/import/template.csv` or `.xlsx`: the columns and one example row valid for the
+    caller's agency (the XLSX adds a sheet of valid list keys, grounds and tiers)."""
+
+    @extend_schema(responses={200: bytes})
+    def get(self, request, fmt: str):
+        from django.http import HttpResponse
+
+        from blacklists import importing
+
+        agency = getattr(request.user, "agency", None)
+        if fmt == "csv":
+            content, mime = importing.template_csv(agency), "text/csv; charset=utf-8"
+        else:
+            content = importing.template_xlsx(agency)
+            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(content, content_type=mime)
+        response["Content-Disposition"] = f'attachment; filename="list-entries-template.{fmt}"'
+        return response
