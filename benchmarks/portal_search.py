@@ -34,11 +34,11 @@ from registry.selectors import bigram_tsquery, like_escape  # noqa: E402
 BARE = {
     "identifier": ("SELECT id FROM registry_subject WHERE identifier = %s", lambda q: q),
     "substring": (
-        "SELECT id FROM registry_subject WHERE name ILIKE %s LIMIT 200",
+        "SELECT id FROM registry_subject WHERE name_key ILIKE %s LIMIT 200",
         lambda q: f"%{like_escape(q)}%",
     ),
     "bigram": (
-        "SELECT id FROM registry_subject WHERE registry_name_bigrams(name) @@ %s::tsquery "
+        "SELECT id FROM registry_subject WHERE registry_name_bigrams(name_key) @@ %s::tsquery "
         "LIMIT 200",
         bigram_tsquery,
     ),

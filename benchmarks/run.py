@@ -163,7 +163,7 @@ def main() -> None:
         floor = measure(
             "bare LIKE on name, newest 50",
             sql(
-                "SELECT id, identifier, name FROM registry_subject WHERE name LIKE %s "
+                "SELECT id, identifier, name FROM registry_subject WHERE name_key LIKE %s "
                 "ORDER BY id DESC LIMIT 51",
                 [f"%{fragment}%"],
             ),
@@ -175,7 +175,7 @@ def main() -> None:
     print("    plan of the floor query (boilerplate):")
     print(
         explain(
-            "SELECT id FROM registry_subject WHERE name LIKE %s ORDER BY id DESC LIMIT 51",
+            "SELECT id FROM registry_subject WHERE name_key LIKE %s ORDER BY id DESC LIMIT 51",
             ["%有限公司%"],
         )
     )

@@ -96,8 +96,8 @@ class SubjectAdmin(admin.ModelAdmin):
 
 @admin.register(Division)
 class DivisionAdmin(admin.ModelAdmin):
-    list_display = ["code", "name_zh", "name_en", "level"]
-    list_filter = ["level"]
+    list_display = ["code", "name_zh", "name_en", "level", "abolished"]
+    list_filter = ["level", "abolished"]
     search_fields = ["code", "name_zh", "name_en"]
 
     def has_module_permission(self, request):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
-from registry import identifiers, selectors, services
+from registry import identifiers, names, selectors, services
 from registry.models import Division, FormerIdentifier, RoleKind, Subject, SubjectKind
 from scs.api import KeysetPagination, idempotent
 
@@ -286,3 +287,39 @@ class SubjectDetail(generics.RetrieveAPIView):
         if len(raw) == 15:
             response.data["identifier_upgraded_from"] = "15-digit first-generation resident ID"
         return response
+
+
+class DivisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Division
+        fields = ["code", "name_zh", "name_en", "level", "parent", "abolished"]
+
+
+class DivisionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Code (prefix) or name (partial)")
+    level = django_filters.ChoiceFilter(choices=Division.Level.choices)
+    parent = django_filters.CharFilter(field_name="parent_id")
+    abolished = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Division
+        fields = ["q", "level", "parent", "abolished"]
+
+    def search(self, qs, name, value):
+        text = value.strip()
+        if text.isdigit():
+            return qs.filter(code__startswith=text[:6])
+        key = text.replace(" ", "")
+        return qs.filter(
+            Q(name_zh__contains=key) | Q(name_zh__contains=names.search_key(key))
+            | Q(name_en__icontains=text)
+        )  # fmt: skip
+
+
+class DivisionList(generics.ListAPIView):
+    """`GET /api/v1/divisions/?q=&level=&parent=&abolished=`: GB/T 2260 divisions (current
+    and abolished), by code prefix or partial Chinese or English name."""
+
+    serializer_class = DivisionSerializer
+    filterset_class = DivisionFilter
+    queryset = Division.objects.order_by("code")

@@ -30,6 +30,10 @@ class Division(models.Model):
     name_en = models.CharField(max_length=128)
     level = models.CharField(max_length=16, choices=Level.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+    abolished = models.BooleanField(
+        default=False,
+        help_text=_("Abolished code, kept because older identifiers embed it."),
+    )
 
     class Meta:
         ordering = ["code"]

@@ -16,6 +16,7 @@ api_v1 = [
         registry_api.SubjectDetail.as_view(),
         name="subject-detail",
     ),
+    path("divisions/", registry_api.DivisionList.as_view(), name="division-list"),
     *lists_api,
 ]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 CSV_PATH = Path(__file__).resolve().parents[2] / "registry" / "data" / "divisions.csv"
-HEADER = ["code", "name_zh", "name_en", "level", "parent_code"]
+HEADER = ["code", "name_zh", "name_en", "level", "parent_code", "abolished"]
 LEVELS = {"province", "prefecture", "county"}
 # Taiwan, Hong Kong and Macao are listed at provincial level only.
 NO_PREFECTURES = {"710000", "810000", "820000"}
@@ -117,7 +117,11 @@ def test_names_look_right():
 
 
 def test_demo_cities_have_county_rows():
-    counties = Counter(row["parent_code"] for row in _rows() if row["level"] == "county")
+    counties = Counter(
+        row["parent_code"]
+        for row in _rows()
+        if row["level"] == "county" and row["abolished"] == "0"
+    )
     # Beijing, Shanghai, Hangzhou, Guangzhou, Shenzhen.
     assert counties["110100"] == 16
     assert counties["310100"] == 16
@@ -162,3 +166,13 @@ def test_well_known_codes(code, name_zh, name_en, level):
     assert row["level"] == level
     if name_en is not None:
         assert row["name_en"] == name_en
+
+
+def test_full_county_level_list_with_abolished_codes_kept():
+    """Issue 8: every county-level unit (~2 850 current), abolished codes kept as historical."""
+    current = [r for r in _rows() if r["level"] == "county" and r["abolished"] == "0"]
+    assert len(current) >= 2800
+    by_code = _by_code()
+    assert by_code["350203"]["name_zh"] == "思明区" and by_code["350203"]["abolished"] == "0"
+    assert by_code["110103"]["name_zh"] == "崇文区" and by_code["110103"]["abolished"] == "1"
+    assert {r["abolished"] for r in _rows()} == {"0", "1"}

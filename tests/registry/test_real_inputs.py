@@ -268,3 +268,29 @@ def test_admin_registers_a_nonconforming_code_with_a_note(client, samr):
     assert subject.nonconforming_check and "原件在案" in subject.nonconforming_note
     event = subject.events.get(pgh_label="insert")
     assert "原件在案" in event.pgh_context.metadata["reason"]
+
+
+# --- divisions ------------------------------------------------------------------------------
+
+
+def test_full_divisions_loaded_and_listed(caac_api, registrar_api):
+    from registry.models import Division
+
+    assert Division.objects.filter(level="county", abolished=False).count() >= 2800
+    assert Division.objects.get(code="110103").abolished  # 崇文区, merged in 2010
+    found = caac_api.get("/api/v1/divisions/", {"q": "思明"}).json()["results"]
+    assert {
+        "code": "350203",
+        "name_zh": "思明区",
+        "name_en": "Siming District",
+        "level": "county",
+        "parent": "350200",
+        "abolished": False,
+    } in found
+    by_code = caac_api.get("/api/v1/divisions/", {"q": "3502"}).json()["results"]
+    assert {d["code"] for d in by_code} >= {"350200", "350203", "350205"}
+    # A county code is accepted where it was refused before.
+    response = register(
+        registrar_api, identifier=f.uscc(division="350203"), division="350203", name="厦门测试"
+    )
+    assert response.status_code == 201, response.content
