@@ -93,9 +93,11 @@ def main() -> None:
                 "name_zh": old.get(group) or "省直辖县级行政区划",
                 "name_en": f"{province['name_en']} county-level units under the province",
                 "level": "prefecture",
-                "abolished": "1" if all(
+                "abolished": "1"
+                if all(
                     rows[c]["abolished"] == "1" for c in rows if c[:4] == code[:4] and c != group
-                ) else "0",
+                )
+                else "0",
             }
     rows = dict(sorted(rows.items()))
     for code, row in rows.items():

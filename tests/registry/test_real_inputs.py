@@ -294,3 +294,15 @@ def test_full_divisions_loaded_and_listed(caac_api, registrar_api):
         registrar_api, identifier=f.uscc(division="350203"), division="350203", name="厦门测试"
     )
     assert response.status_code == 201, response.content
+
+
+def test_portal_pages_for_the_name_examples(client):
+    renamed = f.subject("enterprise", name="石家庄市永明祺珠宝股份有限公司")
+    FormerName.objects.create(subject=renamed, name="石家庄永明珠寶商行", valid_until="2019-05-01")
+    f.subject("enterprise", name="华为技术有限公司")
+    page = client.get("/search/", {"q": "永明 珠宝"}, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert [s.pk for s in page.context["result"].rows] == [renamed.pk]
+    former = client.get("/search/", {"q": "永明珠宝商行"}, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "匹配曾用名:石家庄永明珠寶商行" in former.content.decode()
+    latin = client.get("/search/", {"q": "huawei"}, HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "华为技术有限公司" in latin.content.decode() and "按拼音匹配" in latin.content.decode()
