@@ -306,6 +306,7 @@ class ListEntryImport(APIView):
             "dry_run": result.dry_run,
             "created": result.created_ids,
             "errors": [e.as_dict() for e in result.errors],
+            "notes": [e.as_dict() for e in result.notes],
         }
         return Response(body, status=status.HTTP_400_BAD_REQUEST if result.errors else 200)
 

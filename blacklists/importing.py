@@ -32,6 +32,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry import identifiers
 from registry.models import Agency, Subject, User
 
 COLUMNS = [
@@ -104,6 +105,7 @@ class ImportResult:
     created_ids: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     encoding: str = ""
+    notes: list[RowError] = field(default_factory=list)  # e.g. a 15-digit ID upgraded
 
     @property
     def committed(self) -> bool:
@@ -291,6 +293,18 @@ def import_list_entries(
                 continue
             if (row.number, "decision_date") in date_failed:
                 continue
+            typed = str(row.values.get("subject_identifier") or "")
+            if len(identifiers.normalise(typed)) == 15:
+                upgraded = serializer.validated_data["subject_identifier"]
+                result.notes.append(
+                    RowError(
+                        row.number,
+                        "subject_identifier",
+                        _("15-digit resident ID upgraded to %(code)s.")
+                        % {"code": identifiers.mask_resident_id(upgraded)},
+                        columns.get("subject_identifier", ""),
+                    )
+                )
             try:
                 with transaction.atomic():
                     entry = draft_from_input(

@@ -212,3 +212,19 @@ def test_admin_offers_the_templates(client, court_list, alice):
     assert client.get("/admin/blacklists/listentry/import/template.xlsx").status_code == 200
     page = client.get("/admin/blacklists/listentry/import/").content.decode()
     assert "template.xlsx" in page
+
+
+def test_fifteen_digit_id_in_a_file_is_upgraded_and_said(court_api, court):
+    definition = f.list_definition(court, key="persons", subject_kinds=["natural_person"])
+    person = f.subject("natural_person", name="老证件")
+    cut = person.identifier[:6] + person.identifier[8:17]
+    content = as_csv([row(definition, person, 1, subject_identifier=cut)])
+    response = court_api.post(
+        "/api/v1/list-entries/import/",
+        {"file": SimpleUploadedFile("p.csv", content)},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.json()
+    [note] = response.json()["notes"]
+    assert note["row"] == 2 and note["field"] == "subject_identifier"
+    assert ListEntry.objects.get().subject == person
