@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from blacklists.importing import COLUMNS, import_entries
 from blacklists.models import EntryState, ListEntry
@@ -180,6 +181,7 @@ def test_duration_may_be_left_out_for_a_permanent_tier(court_list, subjects, ali
     assert ListEntry.objects.get().duration_months is None
 
 
+@translation.override("en")
 def test_unreadable_files_are_refused_as_a_whole(court_list, subjects, alice):
     with pytest.raises(ValidationError) as exc:
         import_entries(actor=alice, content=b"x", filename="b.pdf", dry_run=False)
@@ -236,7 +238,7 @@ def test_admin_import_dry_run(client, court_list, subjects, alice):
 def test_admin_import_refuses_an_unreadable_file(client, alice):
     client.force_login(alice)
     response = upload(client, b"%PDF-1.4", "scan.pdf")
-    assert "Upload a .csv or .xlsx file." in response.content.decode()
+    assert "请上传 .csv 或 .xlsx 文件。" in response.content.decode()  # the clerk's language
     assert not ListEntry.objects.exists()
 
 
