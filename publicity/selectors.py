@@ -396,6 +396,7 @@ def memorandum(pk: int) -> Memorandum | None:
     measures = (
         Measure.objects.active()
         .select_related("implementing_agency__subject")
+        .prefetch_related("co_listings__list")
         .order_by("kind", "code")
     )
     return (

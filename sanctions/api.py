@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from registry import identifiers
 from registry import selectors as registry_selectors
 from sanctions import selectors, services
-from sanctions.models import Sanction, SanctionFeedback
+from sanctions.models import EVENT_REASON_TEXT, Sanction, SanctionFeedback
 from scs.api import idempotent
 
 MAX_SCREENING = 10_000
@@ -44,6 +44,8 @@ class ProvenanceSerializer(serializers.Serializer):
                 "mandatory": m.mandatory,
                 "targets": m.targets,
                 "target_basis": m.target_basis,
+                "applies_to": m.applies_to,
+                "conditions": m.conditions(),
             },
             "memorandum": {
                 "key": m.memorandum.key,
@@ -91,6 +93,7 @@ FEED_KEYS = (
     "kind",
     "at",
     "reason",
+    "reason_text",
     "sanction_id",
     "target",
     "target_name",
@@ -123,6 +126,8 @@ class SanctionFeed(APIView):
         events, has_more = selectors.feed_page(
             agency_id=agency_id, after=after, limit=int(raw_limit)
         )
+        for e in events:
+            e["reason_text"] = str(EVENT_REASON_TEXT.get(e["reason"], e["reason"]))
         last = events[-1]["event_id"] if events else after
         return Response(
             {
