@@ -6,8 +6,9 @@ import re
 
 from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Value
 
-from registry import identifiers
-from registry.models import Agency, FormerName, Subject, SubjectRole, User
+from registry import identifiers, privacy
+from registry.models import FormerName, Subject, SubjectRole
+from registry.privacy import may_view_personal_ids  # noqa: F401 - re-exported
 
 
 def normalised_identifier(query: str) -> str | None:
@@ -29,19 +30,8 @@ def subject_detail_queryset() -> QuerySet[Subject]:
     )
 
 
-def may_view_personal_ids(user: User | None) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    agency: Agency | None = getattr(user, "agency", None)
-    return bool(agency and agency.may_view_personal_ids)
-
-
 def display_identifier(subject: Subject, *, reveal: bool) -> str:
-    return (
-        subject.identifier if reveal or not subject.is_natural_person else subject.masked_identifier
-    )
+    return privacy.shown_identifier(subject.identifier, subject.kind, reveal=reveal)
 
 
 # --- name search ------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import identifiers
+from registry import identifiers, privacy
 from registry import selectors as registry_selectors
 from sanctions import selectors, services
-from sanctions.models import EVENT_REASON_TEXT, Sanction, SanctionFeedback
+from sanctions.models import EVENT_REASON_TEXT, Measure, Sanction, SanctionFeedback
 from scs.api import idempotent
 
 MAX_SCREENING = 10_000
@@ -29,10 +29,20 @@ def caller_agency_id(request) -> int:
     return agency_id
 
 
+def _reveal(request) -> bool:
+    """Full resident IDs only to agencies whose legal tasks need them (issue 9 §3)."""
+    return privacy.may_view_personal_ids(request.user)
+
+
+def _shown(subject, reveal: bool) -> str:
+    return privacy.shown_identifier(subject.identifier, subject.kind, reveal=reveal)
+
+
 class ProvenanceSerializer(serializers.Serializer):
     """Why a subject is restricted: measure → memorandum → entry → list and ground → decision."""
 
     def to_representation(self, s: Sanction):
+        reveal = self.context.get("reveal", False)
         m, entry = s.measure, s.entry
         return {
             "measure": {
@@ -57,7 +67,7 @@ class ProvenanceSerializer(serializers.Serializer):
                 "list": entry.list.key,
                 "list_name": entry.list.name,
                 "list_owner": entry.list.owner.subject.name,
-                "listed_subject": entry.subject.identifier,
+                "listed_subject": _shown(entry.subject, reveal),
                 "listed_subject_name": entry.subject.name,
                 "ground": entry.ground.code,
                 "ground_text": entry.ground.text,
@@ -75,16 +85,17 @@ class ProvenanceSerializer(serializers.Serializer):
 
 class SanctionSerializer(serializers.Serializer):
     def to_representation(self, s: Sanction):
+        reveal = self.context.get("reveal", False)
         return {
             "id": s.pk,
             "status": s.status,
             "imposed_at": s.imposed_at,
             "lifted_at": s.lifted_at,
             "lift_reason": s.lift_reason,
-            # The implementing agency needs the full identifier to enforce.
-            "target": s.target.identifier,
+            # Full only where the implementing agency's legal tasks need it.
+            "target": _shown(s.target, reveal),
             "target_name": s.target.name,
-            "provenance": ProvenanceSerializer().to_representation(s),
+            "provenance": ProvenanceSerializer(context=self.context).to_representation(s),
         }
 
 
@@ -126,8 +137,10 @@ class SanctionFeed(APIView):
         events, has_more = selectors.feed_page(
             agency_id=agency_id, after=after, limit=int(raw_limit)
         )
+        reveal = _reveal(request)
         for e in events:
             e["reason_text"] = str(EVENT_REASON_TEXT.get(e["reason"], e["reason"]))
+            e["target"] = privacy.shown_identifier(e["target"], e["target_kind"], reveal=reveal)
         last = events[-1]["event_id"] if events else after
         return Response(
             {
@@ -149,8 +162,11 @@ class SubjectRestrictions(APIView):
         summary="Measures the caller implements that are in force on a subject",
     )
     def get(self, request, identifier):
+        return self.answer(request, identifier, request.query_params)
+
+    def answer(self, request, identifier, data):
         agency_id = caller_agency_id(request)
-        params = AsOfSerializer(data=request.query_params)
+        params = AsOfSerializer(data=data)
         params.is_valid(raise_exception=True)
         code = registry_selectors.normalised_identifier(identifier)
         subject = get_object_or_404(
@@ -159,14 +175,39 @@ class SubjectRestrictions(APIView):
         rows = selectors.sanctions_in_force(
             targets=[subject.pk], agency_id=agency_id, as_of=params.validated_data.get("as_of")
         ).order_by("id")
+        context = {"reveal": _reveal(request)}
         return Response(
             {
-                "subject": subject.identifier,
+                "subject": _shown(subject, context["reveal"]),
                 "name": subject.name,
                 "as_of": params.validated_data.get("as_of"),
-                "restrictions": [SanctionSerializer().to_representation(s) for s in rows],
+                "restrictions": [
+                    SanctionSerializer(context=context).to_representation(s) for s in rows
+                ],
             }
         )
+
+
+class RestrictionsLookupInput(AsOfSerializer):
+    identifier = serializers.CharField(max_length=64)
+
+
+class SubjectRestrictionsLookup(SubjectRestrictions):
+    """The same answer for an identifier sent in the body: a resident ID in a URL ends up in
+    access logs, proxies and browser histories (issue 9 §3)."""
+
+    http_method_names = ["post", "options"]
+
+    @extend_schema(
+        request=RestrictionsLookupInput,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Measures the caller implements that are in force on a subject (POST lookup)",
+    )
+    def post(self, request):
+        data = RestrictionsLookupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = {k: v for k, v in request.data.items() if k == "as_of"}
+        return self.answer(request, data.validated_data["identifier"], body)
 
 
 class ScreeningInput(serializers.Serializer):
@@ -186,18 +227,40 @@ class Screening(APIView):
         summary="Check up to 10 000 identifiers against the caller's measures in force",
     )
     def post(self, request):
+        """Not an oracle (issue 9 §3): for natural persons it answers only agencies that
+        implement measures, and only with that agency's own measures in force; it never says
+        whether a person is registered, and never suggests a resident ID's check character.
+        Organisations (public USCCs) get `known` as before."""
         agency_id = caller_agency_id(request)
         data = ScreeningInput(data=request.data)
         data.is_valid(raise_exception=True)
+        implements = Measure.objects.active().for_implementing_agency(agency_id).exists()
+        reveal = _reveal(request)
         results, valid = [], []
         for raw in data.validated_data["identifiers"]:
+            shown_input = raw if reveal else privacy.mask_resident_ids_in_text(raw)
             try:
-                code, _scheme = identifiers.validate_identifier(raw)
+                code, scheme = identifiers.validate_identifier(raw)
             except identifiers.IdentifierError as exc:
-                results.append({"input": raw, "valid": False, "error": exc.message})
+                results.append({"input": shown_input, "valid": False, "error": exc.message})
                 continue
-            results.append({"input": raw, "valid": True, "identifier": code})
-            valid.append(code)
+            item = {
+                "input": shown_input,
+                "valid": True,
+                "identifier": privacy.shown_identifier(
+                    code, "natural_person" if scheme == "resident_id" else "", reveal=reveal
+                ),
+                "scheme": scheme,
+                "_code": code,
+            }
+            if scheme == "resident_id" and not implements:
+                item["answered"] = False
+                item["detail"] = (
+                    "Natural persons are screened only for agencies that implement measures."
+                )
+            else:
+                valid.append(code)
+            results.append(item)
         subjects = selectors.subject_ids_by_identifier(valid)
         by_target = defaultdict(list)
         in_force = (
@@ -227,10 +290,12 @@ class Screening(APIView):
                 }
             )
         for item in results:
-            if not item["valid"]:
+            code = item.pop("_code", None)
+            if not item["valid"] or item.get("answered") is False:
                 continue
-            subject_id = subjects.get(item["identifier"])
-            item["known"] = subject_id is not None
+            subject_id = subjects.get(code)
+            if item["scheme"] != "resident_id":
+                item["known"] = subject_id is not None
             item["measures"] = by_target.get(subject_id, []) if subject_id else []
         return Response({"count": len(results), "results": results})
 
