@@ -12,7 +12,8 @@ from registry.models import (
     SubjectRole,
     User,
 )
-from scs.admin import AgencyScopedAdmin, user_agency_id
+from registry.privacy import may_view_personal_ids
+from scs.admin import AgencyScopedAdmin, PersonalDataAdminMixin, user_agency_id
 from scs.audit import audited
 
 
@@ -39,10 +40,11 @@ class SubjectRoleInline(admin.TabularInline):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
-    """Every clerk may look subjects up; only registration authorities register them."""
+class SubjectAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    """Every clerk may look subjects up; only registration authorities register them.
+    Natural persons' IDs are masked unless the viewer's agency may see them."""
 
-    list_display = ["identifier", "name", "kind", "division", "status"]
+    list_display = ["identifier_shown", "name", "kind", "division", "status"]
     list_filter = ["kind", "status"]
     search_fields = ["=identifier", "name"]
     list_select_related = ["division"]
@@ -50,6 +52,20 @@ class SubjectAdmin(admin.ModelAdmin):
     autocomplete_fields = ["division"]
     inlines = [FormerNameInline, SubjectRoleInline]
     show_full_result_count = False
+
+    @admin.display(description="identifier", ordering="identifier")
+    def identifier_shown(self, obj):
+        return self.shown_identifier_for_viewer(obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_natural_person and not may_view_personal_ids(request.user):
+            return ["identifier_shown"]
+        return []
+
+    def get_exclude(self, request, obj=None):
+        if obj is not None and obj.is_natural_person and not may_view_personal_ids(request.user):
+            return ["identifier"]
+        return []
 
     def has_module_permission(self, request):
         return is_agency_staff(request)

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from blacklists.admin import history_table
 from sanctions import propagation, services
 from sanctions.models import Measure, MeasureCoListing, Memorandum, Sanction, SanctionFeedback
-from scs.admin import run_service, user_agency_id
+from scs.admin import PersonalDataAdminMixin, run_service, user_agency_id
 from scs.audit import audited
 
 
@@ -172,7 +172,7 @@ class MemorandumAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sanction)
-class SanctionAdmin(admin.ModelAdmin):
+class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     """An agency sees the sanctions it implements and those its own lists caused."""
 
     list_display = [

@@ -61,9 +61,9 @@ def check_logging_masks_resident_ids(app_configs=None, **kwargs):
 
     return [
         Error(
-            f"Log handler without the resident-ID masking filter: {name}",
+            f"Log handler without the resident-ID masking filter: {name}: {handler!r}",
             hint="Add scs.logging.MaskResidentIds to every handler in LOGGING.",
             id="scs.E004",
         )
-        for name in unmasked_handlers()
+        for name, handler in unmasked_handlers()
     ]

@@ -39,7 +39,7 @@ def install_on(logger: logging.Logger) -> None:
             handler.addFilter(MaskResidentIds())
 
 
-def unmasked_handlers() -> list[str]:
+def unmasked_handlers() -> list[tuple[str, logging.Handler]]:
     """Handlers of the configured loggers that lack the filter (for the system check)."""
     loggers = [logging.getLogger()] + [
         logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
@@ -50,5 +50,5 @@ def unmasked_handlers() -> list[str]:
             if isinstance(handler, logging.NullHandler):
                 continue  # writes nothing
             if not any(isinstance(f, MaskResidentIds) for f in handler.filters):
-                missing.append(f"{logger.name}: {handler!r}")
+                missing.append((logger.name, handler))
     return missing
