@@ -452,6 +452,12 @@ def tracked(number: str) -> Tracked | None:
     return Tracked("repair", application) if application is not None else None
 
 
+def evidence_holder(number: str) -> Objection | RepairApplication | None:
+    """The objection or repair application with this tracking number (for its evidence)."""
+    found = tracked(number)
+    return found.item if found is not None else None
+
+
 # --- statistics ---------------------------------------------------------------------------
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -177,6 +178,11 @@ def _submission(request, *, missing: str, make_form, file, template: str):
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
+            # The filer may download their own evidence in this session (publicity.evidence).
+            request.session["filed"] = [
+                *request.session.get("filed", [])[-49:],
+                filed.tracking_number,
+            ]
             return redirect(_track_url(filed.tracking_number))
     return render(request, template, {"entry": entry, "form": form})
 
@@ -279,3 +285,40 @@ def _chart(data: dict) -> dict:
             }
         )
     return {"width": width, "height": height, "bars": bars, "base": height - 20}
+
+
+access_log = logging.getLogger("scs.access")
+
+
+@require_GET
+def evidence(request, number: str):
+    """An objection's or repair application's evidence file, as an attachment, only to the
+    owning agency's staff (or the operator) and to the filer (in the session that filed it);
+    404 to anyone else, so that a tracking number reveals nothing. Every access is logged."""
+    found = selectors.evidence_holder(number)
+    if found is None or not found.evidence:
+        raise Http404(_("No such file."))
+    user = request.user
+    owner_id = found.entry.list.owner_id
+    staff = user.is_authenticated and user.is_active and user.is_staff
+    allowed_as = None
+    if staff and (user.is_superuser or user.agency_id == owner_id):
+        allowed_as = f"staff {user.get_username()} (agency {user.agency_id})"
+    elif number in request.session.get("filed", []):
+        allowed_as = "filer (session)"
+    if allowed_as is None:
+        access_log.warning("evidence %s refused to %s", number, user.get_username() or "anonymous")
+        raise Http404(_("No such file."))
+    access_log.info("evidence %s served to %s", number, allowed_as)
+    suffix = found.evidence.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        found.evidence.open("rb"),
+        as_attachment=True,
+        filename=f"{number}-evidence.{suffix}",
+        content_type={"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}.get(
+            suffix, "application/octet-stream"
+        ),
+    )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CSRF (which reads POST bodies): refuses oversized evidence uploads unread.
+    "publicity.middleware.EvidenceBodyLimit",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -266,6 +268,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# Portal uploads (objection / repair evidence).
+# Portal uploads (objection / repair evidence): outside MEDIA_ROOT and any URL.
+EVIDENCE_ROOT = env.path("EVIDENCE_ROOT", default=str(BASE_DIR / "var" / "evidence"))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
