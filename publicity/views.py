@@ -28,10 +28,13 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
-@require_GET
-@ratelimited("search")
+@require_http_methods(["GET", "POST"])
+@ratelimited("search", methods=("GET", "POST"))
 def search(request):
-    form = forms.SearchForm(request.GET or None, english=_english())
+    """GET for names; POST accepted too, so that a resident ID can be looked up without
+    entering any URL (and so any access log or browser history)."""
+    data = request.POST if request.method == "POST" else request.GET
+    form = forms.SearchForm(data or None, english=_english())
     result = None
     context = {}
     if form.is_bound and form.is_valid():
@@ -45,7 +48,7 @@ def search(request):
             # (masked) page if the person is public, else answer with the masked number.
             if result.rows:
                 return redirect("publicity:subject", ref=selectors.subject_ref(result.rows[0]))
-            data = request.GET.copy()
+            data = data.copy()
             data["q"] = result.query
             form = forms.SearchForm(data, english=_english())
             form.is_valid()

@@ -167,3 +167,21 @@ class SubjectDetail(generics.RetrieveAPIView):
     def get_object(self):
         code = selectors.normalised_identifier(self.kwargs["identifier"])
         return get_object_or_404(selectors.subject_detail_queryset(), identifier=code or "")
+
+
+class SubjectLookupInput(serializers.Serializer):
+    identifier = serializers.CharField(max_length=64)
+
+
+class SubjectLookup(SubjectDetail):
+    """`POST /api/v1/subject-lookup/ {"identifier": ...}`: the same answer as the detail, with
+    the identifier in the body rather than the URL (access logs, proxies; issue 9 §3)."""
+
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=SubjectLookupInput, responses={200: SubjectDetailSerializer})
+    def post(self, request, *args, **kwargs):
+        data = SubjectLookupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.kwargs["identifier"] = data.validated_data["identifier"]
+        return self.retrieve(request, *args, **kwargs)

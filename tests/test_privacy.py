@@ -298,3 +298,20 @@ def test_gunicorn_access_log_masks_ids():
     assert "GET" in line and "10.0.0.1" in line
     assert rid not in line
     assert line.count(identifiers.mask_resident_id(rid)) == 4
+
+
+def test_person_lookups_accept_post(client, listed, person, railway):
+    from publicity import selectors
+
+    response = client.post("/search/", {"q": person.identifier})
+    assert response.status_code == 302
+    assert response["Location"] == f"/subjects/{selectors.subject_ref(person)}/"
+    assert person.identifier not in response["Location"]
+    api = api_client_for(railway)
+    found = api.post("/api/v1/subject-lookup/", {"identifier": person.identifier}, format="json")
+    assert found.status_code == 200
+    assert found.json()["name"] == person.name
+    _no_full_id(found.content.decode(), person)
+    missing = api.post("/api/v1/subject-lookup/", {"identifier": f.resident_id()}, format="json")
+    assert missing.status_code == 404
+    assert api.post("/api/v1/subject-lookup/", {}, format="json").status_code == 400
