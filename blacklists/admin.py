@@ -357,6 +357,17 @@ class DecisionForm(forms.Form):
 
 
 class DecisionAdminMixin:
+    # The file is reached only through the checked download (evidence_file).
+    exclude = ("evidence",)
+
+    @admin.display(description="evidence")
+    def evidence_file(self, obj):
+        """A link to the permission-checking, access-logging download (never a media URL)."""
+        if not obj or not obj.evidence:
+            return "—"
+        url = reverse("publicity:evidence", args=[obj.tracking_number])
+        return format_html('<a href="{}">{}</a>', url, "download (attachment)")
+
     """Objections and repairs are decided through a form that calls the service."""
 
     change_form_template = "admin/blacklists/decision_change_form.html"
@@ -407,7 +418,7 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "filed_on_behalf",
         "contact",
         "disputed_facts",
-        "evidence",
+        "evidence_file",
         "filed_at",
         "decide_by",
         "status",
@@ -446,7 +457,7 @@ class RepairApplicationAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "contact",
         "conditions_met",
         "statement",
-        "evidence",
+        "evidence_file",
         "filed_at",
         "decide_by",
         "status",

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from blacklists.evidence import get_evidence_storage
+from blacklists.evidence import random_name as evidence_random_name
 from registry.models import Agency, Subject, SubjectKind, add_months
 
 
@@ -338,6 +340,7 @@ class Decision(models.TextChoices):
 
 
 def evidence_path(instance, filename: str) -> str:
+    """Kept for old migrations; new files get random names (blacklists.evidence)."""
     return f"evidence/{instance.tracking_number}/{filename}"
 
 
@@ -355,7 +358,10 @@ class Objection(models.Model):
     )
     contact = models.CharField(max_length=200)
     disputed_facts = models.TextField()
-    evidence = models.FileField(upload_to=evidence_path, blank=True)
+    # Outside any public URL, under a random name; served by publicity.views.evidence.
+    evidence = models.FileField(
+        upload_to=evidence_random_name, storage=get_evidence_storage, blank=True
+    )
     filed_at = models.DateTimeField(default=timezone.now)
     decide_by = models.DateField()
     status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
@@ -395,7 +401,10 @@ class RepairApplication(models.Model):
         models.CharField(max_length=32, choices=RepairCondition.choices), default=list, blank=True
     )
     statement = models.TextField()
-    evidence = models.FileField(upload_to=evidence_path, blank=True)
+    # Outside any public URL, under a random name; served by publicity.views.evidence.
+    evidence = models.FileField(
+        upload_to=evidence_random_name, storage=get_evidence_storage, blank=True
+    )
     filed_at = models.DateTimeField(default=timezone.now)
     decide_by = models.DateField()
     status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
+from blacklists.evidence import evidence_prepare
 from blacklists.models import (
     EndReason,
     EntryState,
@@ -395,7 +396,7 @@ def objection_file(
         decide_by=add_working_days(today, entry.list.decision_deadline_working_days),
     )
     if evidence is not None:
-        objection.evidence = evidence
+        objection.evidence = evidence_prepare(evidence)
     objection.full_clean()
     with audited(actor, "objection filed", tracking_number=objection.tracking_number):
         objection.save()
@@ -474,7 +475,7 @@ def repair_apply(
         decide_by=add_working_days(timezone.localdate(), entry.list.decision_deadline_working_days),
     )
     if evidence is not None:
-        application.evidence = evidence
+        application.evidence = evidence_prepare(evidence)
     application.full_clean()
     with audited(actor, "repair applied for", tracking_number=application.tracking_number):
         application.save()

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from blacklists.evidence import evidence_prepare
 from publicity import labels
 from publicity.selectors import SearchFilters, provinces
 
@@ -56,6 +57,9 @@ class SearchForm(forms.Form):
 
 
 def validate_evidence(upload: UploadedFile) -> None:
+    """Extension and first bytes must agree, then the whole file is verified by the evidence
+    store (images decoded with Pillow, PDFs parsed with pypdf); the lists service checks
+    again when it stores the file."""
     limit = settings.EVIDENCE_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
@@ -69,6 +73,12 @@ def validate_evidence(upload: UploadedFile) -> None:
     upload.seek(0)
     if not signatures or not head.startswith(signatures):
         raise ValidationError(_("Evidence must be a PDF, JPEG or PNG file."), code="file_type")
+    try:
+        evidence_prepare(upload)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict["evidence"]) from None
+    finally:
+        upload.seek(0)
 
 
 class EvidenceField(forms.FileField):

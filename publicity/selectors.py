@@ -339,6 +339,7 @@ def memorandum(pk: int) -> Memorandum | None:
     measures = (
         Measure.objects.active()
         .select_related("implementing_agency__subject")
+        .prefetch_related("co_listings__list")
         .order_by("kind", "code")
     )
     return (
@@ -392,6 +393,12 @@ def tracked(number: str) -> Tracked | None:
     repair = RepairApplication.objects.select_related(*related).filter(tracking_number=number)
     application = repair.first()
     return Tracked("repair", application) if application is not None else None
+
+
+def evidence_holder(number: str) -> Objection | RepairApplication | None:
+    """The objection or repair application with this tracking number (for its evidence)."""
+    found = tracked(number)
+    return found.item if found is not None else None
 
 
 # --- statistics ---------------------------------------------------------------------------

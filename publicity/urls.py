@@ -35,4 +35,5 @@ urlpatterns = [
     path("track/", views.track_lookup, name="track-lookup"),
     path("track/<number:number>/", views.track, name="track"),
     path("stats/", views.stats, name="stats"),
+    path("evidence/<number:number>/", views.evidence, name="evidence"),
 ]

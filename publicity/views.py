@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,10 +28,13 @@ def _english() -> bool:
     return (get_language() or "").startswith("en")
 
 
-@require_GET
-@ratelimited("search")
+@require_http_methods(["GET", "POST"])
+@ratelimited("search", methods=("GET", "POST"))
 def search(request):
-    form = forms.SearchForm(request.GET or None, english=_english())
+    """GET for names; POST accepted too, so that a resident ID can be looked up without
+    entering any URL (and so any access log or browser history)."""
+    data = request.POST if request.method == "POST" else request.GET
+    form = forms.SearchForm(data or None, english=_english())
     result = None
     context = {}
     if form.is_bound and form.is_valid():
@@ -44,7 +48,7 @@ def search(request):
             # (masked) page if the person is public, else answer with the masked number.
             if result.rows:
                 return redirect("publicity:subject", ref=selectors.subject_ref(result.rows[0]))
-            data = request.GET.copy()
+            data = data.copy()
             data["q"] = result.query
             form = forms.SearchForm(data, english=_english())
             form.is_valid()
@@ -177,6 +181,11 @@ def _submission(request, *, missing: str, make_form, file, template: str):
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
+            # The filer may download their own evidence in this session (publicity.evidence).
+            request.session["filed"] = [
+                *request.session.get("filed", [])[-49:],
+                filed.tracking_number,
+            ]
             return redirect(_track_url(filed.tracking_number))
     return render(request, template, {"entry": entry, "form": form})
 
@@ -279,3 +288,40 @@ def _chart(data: dict) -> dict:
             }
         )
     return {"width": width, "height": height, "bars": bars, "base": height - 20}
+
+
+access_log = logging.getLogger("scs.access")
+
+
+@require_GET
+def evidence(request, number: str):
+    """An objection's or repair application's evidence file, as an attachment, only to the
+    owning agency's staff (or the operator) and to the filer (in the session that filed it);
+    404 to anyone else, so that a tracking number reveals nothing. Every access is logged."""
+    found = selectors.evidence_holder(number)
+    if found is None or not found.evidence:
+        raise Http404(_("No such file."))
+    user = request.user
+    owner_id = found.entry.list.owner_id
+    staff = user.is_authenticated and user.is_active and user.is_staff
+    allowed_as = None
+    if staff and (user.is_superuser or user.agency_id == owner_id):
+        allowed_as = f"staff {user.get_username()} (agency {user.agency_id})"
+    elif number in request.session.get("filed", []):
+        allowed_as = "filer (session)"
+    if allowed_as is None:
+        access_log.warning("evidence %s refused to %s", number, user.get_username() or "anonymous")
+        raise Http404(_("No such file."))
+    access_log.info("evidence %s served to %s", number, allowed_as)
+    suffix = found.evidence.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        found.evidence.open("rb"),
+        as_attachment=True,
+        filename=f"{number}-evidence.{suffix}",
+        content_type={"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}.get(
+            suffix, "application/octet-stream"
+        ),
+    )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -13,7 +13,8 @@ from registry.models import (
     SubjectRole,
     User,
 )
-from scs.admin import AgencyScopedAdmin, user_agency_id
+from registry.privacy import may_view_personal_ids
+from scs.admin import AgencyScopedAdmin, PersonalDataAdminMixin, user_agency_id
 from scs.audit import audited
 
 
@@ -45,10 +46,11 @@ class SubjectRoleInline(admin.TabularInline):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
-    """Every clerk may look subjects up; only registration authorities register them."""
+class SubjectAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    """Every clerk may look subjects up; only registration authorities register them.
+    Natural persons' IDs are masked unless the viewer's agency may see them."""
 
-    list_display = ["identifier", "name", "kind", "division", "status", "nonconforming_check"]
+    list_display = ["identifier_shown", "name", "kind", "division", "status", "nonconforming_check"]
     list_filter = ["kind", "status", "nonconforming_check"]
     search_fields = ["=identifier", "name"]  # answered by selectors.subject_search
     list_select_related = ["division"]
@@ -60,12 +62,27 @@ class SubjectAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         """The shared search (names folded, former names, pinyin, identifiers as they
         circulate): its best CANDIDATE_CAP matches, in the admin's own ordering."""
+        search_term = self.resolved_search_term(request, search_term)
         if not search_term.strip():
             return queryset, False
         found = selectors.subject_search(
             search_term, base=queryset, page_size=selectors.CANDIDATE_CAP
         )
         return queryset.filter(pk__in=[row.pk for row in found.rows]), False
+
+    @admin.display(description="identifier", ordering="identifier")
+    def identifier_shown(self, obj):
+        return self.shown_identifier_for_viewer(obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_natural_person and not may_view_personal_ids(request.user):
+            return ["identifier_shown"]
+        return []
+
+    def get_exclude(self, request, obj=None):
+        if obj is not None and obj.is_natural_person and not may_view_personal_ids(request.user):
+            return ["identifier"]
+        return []
 
     def has_module_permission(self, request):
         return is_agency_staff(request)

@@ -323,3 +323,21 @@ class DivisionList(generics.ListAPIView):
     serializer_class = DivisionSerializer
     filterset_class = DivisionFilter
     queryset = Division.objects.order_by("code")
+
+
+class SubjectLookupInput(serializers.Serializer):
+    identifier = serializers.CharField(max_length=64)
+
+
+class SubjectLookup(SubjectDetail):
+    """`POST /api/v1/subject-lookup/ {"identifier": ...}`: the same answer as the detail, with
+    the identifier in the body rather than the URL (access logs, proxies; issue 9 §3)."""
+
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=SubjectLookupInput, responses={200: SubjectDetailSerializer})
+    def post(self, request, *args, **kwargs):
+        data = SubjectLookupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.kwargs["identifier"] = data.validated_data["identifier"]
+        return self.retrieve(request, *args, **kwargs)

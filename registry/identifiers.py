@@ -137,8 +137,10 @@ def validate_resident_id(raw: str, *, today: datetime.date | None = None) -> str
         raise _fail(s, f"birth date {stamp} is before 1900-01-01")
     if born > (today or datetime.datetime.now(tz=CHINA_TZ).date()):
         raise _fail(s, f"birth date {stamp} is in the future")
-    if code[17] != (expected := resident_id_check_character(code[:17])):
-        raise _fail(s, f"check character should be {expected}")
+    if code[17] != resident_id_check_character(code[:17]):
+        # Never say which character would be right: that would complete a guessed ID of a
+        # real person (issue 9 §3). A USCC is public, so its message does say.
+        raise _fail(s, "check character does not match (a digit is probably mistyped)")
     return code
 
 

@@ -141,7 +141,9 @@ class Subject(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.identifier})"
+        # Masked for natural persons: str() reaches admin pop-ups, foreign-key widgets,
+        # autocomplete, history and log lines, whoever is looking (issue 9 §3).
+        return f"{self.name} ({self.masked_identifier})"
 
     def save(self, *args, **kwargs):
         self.fill_search_keys()

@@ -24,8 +24,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Length, Substr
 
-from registry import identifiers, names
-from registry.models import Agency, FormerIdentifier, FormerName, Subject, SubjectRole, User
+from registry import identifiers, names, privacy
+from registry.models import FormerIdentifier, FormerName, Subject, SubjectRole
+from registry.privacy import may_view_personal_ids  # noqa: F401 - re-exported
 
 
 def normalised_identifier(query: str) -> str | None:
@@ -53,19 +54,8 @@ def subject_detail_queryset() -> QuerySet[Subject]:
     )
 
 
-def may_view_personal_ids(user: User | None) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    agency: Agency | None = getattr(user, "agency", None)
-    return bool(agency and agency.may_view_personal_ids)
-
-
 def display_identifier(subject: Subject, *, reveal: bool) -> str:
-    return (
-        subject.identifier if reveal or not subject.is_natural_person else subject.masked_identifier
-    )
+    return privacy.shown_identifier(subject.identifier, subject.kind, reveal=reveal)
 
 
 # --- name search ------------------------------------------------------------------------
@@ -257,6 +247,7 @@ class Resolution:
     error: str = ""
     upgraded_from: str = ""
     matched_by: str = ""  # "" | organisation_code | business_registration | ...
+    scheme: str = ""  # "uscc" | "resident_id" once valid
 
 
 def resolve_identifiers(raws: list[str]) -> list[Resolution]:
@@ -279,7 +270,11 @@ def resolve_identifiers(raws: list[str]) -> list[Resolution]:
                 item.identifier = code  # maybe a registered nonconforming code
             out.append(item)
             continue
-        out.append(Resolution(raw, True, parsed.code, upgraded_from=parsed.upgraded_from))
+        out.append(
+            Resolution(
+                raw, True, parsed.code, upgraded_from=parsed.upgraded_from, scheme=parsed.scheme
+            )
+        )
         if parsed.upgraded_from:
             older.setdefault(parsed.upgraded_from, [])
     codes = {r.identifier for r in out if r.identifier}
@@ -287,6 +282,7 @@ def resolve_identifiers(raws: list[str]) -> list[Resolution]:
     for item in out:
         if item.identifier and not item.valid and item.identifier in ids:
             item.valid, item.error = True, ""  # a nonconforming code of record
+            item.scheme = "uscc"
         item.subject_id = ids.get(item.identifier) if item.valid else None
     if older:
         found: dict[str, tuple[str, int, str]] = {}
@@ -311,6 +307,7 @@ def resolve_identifiers(raws: list[str]) -> list[Resolution]:
             current, subject_id, scheme = found[value]
             for item in items:
                 item.valid, item.error, item.identifier = True, "", current
+                item.scheme = "uscc" if scheme != "resident_id" else scheme
                 item.subject_id, item.matched_by = subject_id, scheme
         for item in out:  # a 15-digit input read as a resident ID but known as a former number
             if item.upgraded_from and item.subject_id is None and item.upgraded_from in found:

@@ -5,8 +5,8 @@ from django.utils.html import format_html
 
 from blacklists.admin import history_table
 from sanctions import propagation, services
-from sanctions.models import Measure, Memorandum, Sanction, SanctionFeedback
-from scs.admin import run_service, user_agency_id
+from sanctions.models import Measure, MeasureCoListing, Memorandum, Sanction, SanctionFeedback
+from scs.admin import PersonalDataAdminMixin, run_service, user_agency_id
 from scs.audit import audited
 
 
@@ -27,6 +27,8 @@ class MeasureInline(admin.TabularInline):
         "mandatory",
         "targets",
         "target_basis",
+        "applies_to",
+        "applies_to_basis",
         "duration",
         "fixed_months",
         "withdrawn_at",
@@ -35,6 +37,24 @@ class MeasureInline(admin.TabularInline):
     raw_id_fields = ["implementing_agency"]
     # Measures are withdrawn (lifting their sanctions with a reason), never deleted.
     can_delete = False
+
+
+class MeasureCoListingInline(admin.TabularInline):
+    """Co-listing conditions: read by every agency's staff, edited by the operator."""
+
+    model = MeasureCoListing
+    extra = 0
+    fields = ["list", "clause"]
+    raw_id_fields = ["list"]
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(Measure)
@@ -50,6 +70,19 @@ class MeasureAdmin(admin.ModelAdmin):
     list_filter = ["kind", "mandatory", "targets"]
     search_fields = ["text", "code", "memorandum__document_number"]
     actions = ["withdraw_selected"]
+    inlines = [MeasureCoListingInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Measure._meta.fields]
+
+    def save_model(self, request, obj, form, change):
+        pass  # every field is read-only here: only the co-listing inline is saved
+
+    def save_related(self, request, form, formsets, change):
+        # A changed co-listing condition calls for a resync of the memorandum.
+        with audited(request.user, "measure conditions edited in admin"):
+            super().save_related(request, form, formsets, change)
+            services.request_memorandum_sync(memorandum=form.instance.memorandum)
 
     def has_module_permission(self, request):
         return is_agency_staff(request)
@@ -61,7 +94,9 @@ class MeasureAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
+        # The operator edits conditions (co-listing inline); the measure's fields stay
+        # read-only here and are edited on the memorandum.
+        return request.user.is_superuser
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -137,7 +172,7 @@ class MemorandumAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sanction)
-class SanctionAdmin(admin.ModelAdmin):
+class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     """An agency sees the sanctions it implements and those its own lists caused."""
 
     list_display = [
@@ -182,7 +217,7 @@ class SanctionAdmin(admin.ModelAdmin):
     def provenance(self, obj):
         m, e = obj.measure, obj.entry
         return format_html(
-            "<ol><li>Measure {}: {} (legal basis: {}; implemented by {})</li>"
+            "<ol><li>Measure {}: {} (legal basis: {}; implemented by {}){}</li>"
             "<li>Memorandum: {} {}</li>"
             "<li>List entry #{} on {} (owner {}), ground {} {} ({})</li>"
             "<li>Source decision {} of {}, {}</li></ol>",
@@ -190,6 +225,7 @@ class SanctionAdmin(admin.ModelAdmin):
             m.text,
             m.legal_basis,
             m.implementing_agency,
+            "".join(f"; applies because: {c['text']} ({c['clause']})" for c in m.conditions()),
             m.memorandum.title,
             m.memorandum.document_number,
             e.pk,

@@ -13,9 +13,10 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry import privacy
 from registry import selectors as registry_selectors
 from sanctions import selectors, services
-from sanctions.models import Sanction, SanctionFeedback
+from sanctions.models import EVENT_REASON_TEXT, Measure, Sanction, SanctionFeedback
 from scs.api import idempotent
 
 MAX_SCREENING = 10_000
@@ -28,10 +29,20 @@ def caller_agency_id(request) -> int:
     return agency_id
 
 
+def _reveal(request) -> bool:
+    """Full resident IDs only to agencies whose legal tasks need them (issue 9 §3)."""
+    return privacy.may_view_personal_ids(request.user)
+
+
+def _shown(subject, reveal: bool) -> str:
+    return privacy.shown_identifier(subject.identifier, subject.kind, reveal=reveal)
+
+
 class ProvenanceSerializer(serializers.Serializer):
     """Why a subject is restricted: measure → memorandum → entry → list and ground → decision."""
 
     def to_representation(self, s: Sanction):
+        reveal = self.context.get("reveal", False)
         m, entry = s.measure, s.entry
         return {
             "measure": {
@@ -43,6 +54,8 @@ class ProvenanceSerializer(serializers.Serializer):
                 "mandatory": m.mandatory,
                 "targets": m.targets,
                 "target_basis": m.target_basis,
+                "applies_to": m.applies_to,
+                "conditions": m.conditions(),
             },
             "memorandum": {
                 "key": m.memorandum.key,
@@ -54,7 +67,7 @@ class ProvenanceSerializer(serializers.Serializer):
                 "list": entry.list.key,
                 "list_name": entry.list.name,
                 "list_owner": entry.list.owner.subject.name,
-                "listed_subject": entry.subject.identifier,
+                "listed_subject": _shown(entry.subject, reveal),
                 "listed_subject_name": entry.subject.name,
                 "ground": entry.ground.code,
                 "ground_text": entry.ground.text,
@@ -72,16 +85,17 @@ class ProvenanceSerializer(serializers.Serializer):
 
 class SanctionSerializer(serializers.Serializer):
     def to_representation(self, s: Sanction):
+        reveal = self.context.get("reveal", False)
         return {
             "id": s.pk,
             "status": s.status,
             "imposed_at": s.imposed_at,
             "lifted_at": s.lifted_at,
             "lift_reason": s.lift_reason,
-            # The implementing agency needs the full identifier to enforce.
-            "target": s.target.identifier,
+            # Full only where the implementing agency's legal tasks need it.
+            "target": _shown(s.target, reveal),
             "target_name": s.target.name,
-            "provenance": ProvenanceSerializer().to_representation(s),
+            "provenance": ProvenanceSerializer(context=self.context).to_representation(s),
         }
 
 
@@ -90,6 +104,7 @@ FEED_KEYS = (
     "kind",
     "at",
     "reason",
+    "reason_text",
     "sanction_id",
     "target",
     "target_name",
@@ -122,6 +137,10 @@ class SanctionFeed(APIView):
         events, has_more = selectors.feed_page(
             agency_id=agency_id, after=after, limit=int(raw_limit)
         )
+        reveal = _reveal(request)
+        for e in events:
+            e["reason_text"] = str(EVENT_REASON_TEXT.get(e["reason"], e["reason"]))
+            e["target"] = privacy.shown_identifier(e["target"], e["target_kind"], reveal=reveal)
         last = events[-1]["event_id"] if events else after
         return Response(
             {
@@ -143,8 +162,11 @@ class SubjectRestrictions(APIView):
         summary="Measures the caller implements that are in force on a subject",
     )
     def get(self, request, identifier):
+        return self.answer(request, identifier, request.query_params)
+
+    def answer(self, request, identifier, data):
         agency_id = caller_agency_id(request)
-        params = AsOfSerializer(data=request.query_params)
+        params = AsOfSerializer(data=data)
         params.is_valid(raise_exception=True)
         code = registry_selectors.normalised_identifier(identifier)
         subject = get_object_or_404(
@@ -153,14 +175,39 @@ class SubjectRestrictions(APIView):
         rows = selectors.sanctions_in_force(
             targets=[subject.pk], agency_id=agency_id, as_of=params.validated_data.get("as_of")
         ).order_by("id")
+        context = {"reveal": _reveal(request)}
         return Response(
             {
-                "subject": subject.identifier,
+                "subject": _shown(subject, context["reveal"]),
                 "name": subject.name,
                 "as_of": params.validated_data.get("as_of"),
-                "restrictions": [SanctionSerializer().to_representation(s) for s in rows],
+                "restrictions": [
+                    SanctionSerializer(context=context).to_representation(s) for s in rows
+                ],
             }
         )
+
+
+class RestrictionsLookupInput(AsOfSerializer):
+    identifier = serializers.CharField(max_length=64)
+
+
+class SubjectRestrictionsLookup(SubjectRestrictions):
+    """The same answer for an identifier sent in the body: a resident ID in a URL ends up in
+    access logs, proxies and browser histories (issue 9 §3)."""
+
+    http_method_names = ["post", "options"]
+
+    @extend_schema(
+        request=RestrictionsLookupInput,
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Measures the caller implements that are in force on a subject (POST lookup)",
+    )
+    def post(self, request):
+        data = RestrictionsLookupInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        body = {k: v for k, v in request.data.items() if k == "as_of"}
+        return self.answer(request, data.validated_data["identifier"], body)
 
 
 class ScreeningInput(serializers.Serializer):
@@ -180,13 +227,23 @@ class Screening(APIView):
         summary="Check up to 10 000 identifiers against the caller's measures in force",
     )
     def post(self, request):
+        """Not an oracle (issue 9 §3): for natural persons it answers only agencies that
+        implement measures, and only with that agency's own measures in force; it never says
+        whether a person is registered, and never suggests a resident ID's check character.
+        Organisations (public USCCs) get `known` as before."""
         agency_id = caller_agency_id(request)
         data = ScreeningInput(data=request.data)
         data.is_valid(raise_exception=True)
         # registry.selectors.resolve_identifiers: 15-digit resident IDs upgraded, organisation
         # codes and former registration numbers reported as the subject's current code.
         resolved = registry_selectors.resolve_identifiers(data.validated_data["identifiers"])
-        subjects = {r.identifier: r.subject_id for r in resolved if r.subject_id is not None}
+        implements = Measure.objects.active().for_implementing_agency(agency_id).exists()
+        reveal = _reveal(request)
+        subjects = {
+            r.identifier: r.subject_id
+            for r in resolved
+            if r.subject_id is not None and (implements or r.scheme != "resident_id")
+        }
         by_target = defaultdict(list)
         in_force = (
             Sanction.objects.in_force()
@@ -216,16 +273,35 @@ class Screening(APIView):
             )
         results = []
         for r in resolved:
+            shown_input = r.input if reveal else privacy.mask_resident_ids_in_text(r.input)
             if not r.valid:
-                results.append({"input": r.input, "valid": False, "error": r.error})
+                results.append({"input": shown_input, "valid": False, "error": r.error})
                 continue
-            item = {"input": r.input, "valid": True, "identifier": r.identifier}
+            item = {
+                "input": shown_input,
+                "valid": True,
+                "identifier": privacy.shown_identifier(
+                    r.identifier,
+                    "natural_person" if r.scheme == "resident_id" else "",
+                    reveal=reveal,
+                ),
+                "scheme": r.scheme,
+            }
             if r.upgraded_from:
                 item["upgraded_from_15_digits"] = True
                 item["note"] = "A 15-digit first-generation resident ID was upgraded to 18 digits."
             if r.matched_by:
                 item["matched_by"] = r.matched_by
-            item["known"] = r.subject_id is not None
+            if r.scheme == "resident_id":
+                if not implements:
+                    item["answered"] = False
+                    item["detail"] = (
+                        "Natural persons are screened only for agencies that implement measures."
+                    )
+                    results.append(item)
+                    continue
+            else:
+                item["known"] = r.subject_id is not None
             item["measures"] = by_target.get(r.subject_id, []) if r.subject_id else []
             results.append(item)
         return Response({"count": len(results), "results": results})

@@ -87,6 +87,16 @@ TARGET_ROLES: dict[str, tuple[str, ...]] = {
 }
 
 
+class MeasureApplicability(models.TextChoices):
+    """Which listed subjects a measure reaches, by kind. Judged on the listed subject (the
+    defaulter), not on the target: "被执行人为单位的，限制其法定代表人…" reaches a person
+    because the listed subject is a unit."""
+
+    ANY = "any", _("any listed subject")
+    NATURAL_PERSONS = "natural_persons", _("only where the listed subject is a natural person")
+    UNITS = "units", _("only where the listed subject is a unit (not a natural person)")
+
+
 class MeasureQuerySet(models.QuerySet):
     def active(self) -> MeasureQuerySet:
         return self.filter(withdrawn_at__isnull=True)
@@ -127,6 +137,20 @@ class Measure(models.Model):
             "allows it. No provision, no collateral target (SPC opinion, seed 000)."
         ),
     )
+    applies_to = models.CharField(
+        max_length=16,
+        choices=MeasureApplicability.choices,
+        default=MeasureApplicability.ANY,
+        help_text=_("The kinds of listed subject the measure's text reaches."),
+    )
+    applies_to_basis = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Where the measure reaches only some kinds of subject: the clause that says so "
+            "(e.g. 被执行人为自然人的)."
+        ),
+    )
     duration = models.CharField(
         max_length=16, choices=Duration.choices, default=Duration.WHILE_IN_FORCE
     )
@@ -151,14 +175,75 @@ class Measure(models.Model):
                 name="measure_collateral_target_has_basis",
                 condition=Q(targets="subject") | ~Q(target_basis=""),
             ),
+            models.CheckConstraint(
+                name="measure_applicability_has_basis",
+                condition=Q(applies_to="any") | ~Q(applies_to_basis=""),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.text}"
 
+    def conditions(self) -> list[dict]:
+        """The conditions that make this measure apply, each with the clause that states it:
+        `[{"kind": "subject_kind" | "co_listing", "text": str, "clause": str}]` (texts in the
+        active language). Empty for a measure that applies to every listed subject."""
+        found = []
+        if self.applies_to != MeasureApplicability.ANY:
+            found.append(
+                {
+                    "kind": "subject_kind",
+                    "text": str(MeasureApplicability(self.applies_to).label),
+                    "clause": self.applies_to_basis,
+                }
+            )
+        co = list(self.co_listings.all())
+        if co:
+            names = "、".join(c.list.name for c in co)
+            found.append(
+                {
+                    "kind": "co_listing",
+                    "text": _("only while the listed subject is also in force on: %(lists)s")
+                    % {"lists": names},
+                    "clause": co[0].clause,
+                }
+            )
+        return found
+
+    def applies_to_kind(self, kind: str) -> bool:
+        """The rule of `applies_to`, in Python (the expected-set SQL is its twin)."""
+        if self.applies_to == MeasureApplicability.NATURAL_PERSONS:
+            return kind == "natural_person"
+        if self.applies_to == MeasureApplicability.UNITS:
+            return kind != "natural_person"
+        return True
+
     @property
     def target_roles(self) -> tuple[str, ...]:
         return TARGET_ROLES.get(self.targets, ())
+
+
+@pghistory.track()
+class MeasureCoListing(models.Model):
+    """A co-listing condition: the measure applies only while the listed subject is also in
+    force on one of these lists (any one suffices), e.g. the customs memorandum's
+    "失信企业为被执行人的" needs the enterprise on a judgment-debtor list too. Each row cites
+    the clause of the memorandum that says so."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="co_listings")
+    list = models.ForeignKey(ListDefinition, on_delete=models.PROTECT, related_name="+")
+    clause = models.CharField(
+        max_length=500, help_text=_("The clause of the memorandum that states the condition.")
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(name="colisting_once_per_list", fields=["measure", "list"]),
+            models.CheckConstraint(name="colisting_has_clause", condition=~Q(clause="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.code}: also on {self.list.key}"
 
 
 class SanctionQuerySet(models.QuerySet):
@@ -176,7 +261,7 @@ class SanctionQuerySet(models.QuerySet):
             "entry__ground",
             "entry__subject",
             "target",
-        )
+        ).prefetch_related("measure__co_listings__list")
 
 
 class Sanction(models.Model):
@@ -196,6 +281,8 @@ class Sanction(models.Model):
         MEMORANDUM_ENDED = "memorandum_ended", _("memorandum no longer in effect")
         FIXED_PERIOD_ELAPSED = "fixed_period_elapsed", _("fixed period elapsed")
         ROLE_ENDED = "role_ended", _("target no longer holds the role")
+        NOT_APPLICABLE = "not_applicable", _("measure not applicable to this subject")
+        CONDITION_ENDED = "condition_ended", _("the measure's co-listing condition ended")
         RECONCILED = "reconciled", _("no longer expected (reconciliation)")
 
     entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="sanctions")
@@ -238,6 +325,16 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure.code} on {self.target_id} ({self.status})"
+
+
+# Reasons recorded on feed events, as words (API `reason_text`, portal, admin).
+EVENT_REASON_TEXT: dict[str, str] = {
+    "entry_published": _("list entry published"),
+    "co_listing_started": _("co-listing condition met: the subject's other entry was published"),
+    "reconciled": _("reconciliation"),
+    "memorandum_change": _("memorandum changed"),
+    **{value: label for value, label in Sanction.LiftReason.choices},
+}
 
 
 class SanctionEvent(models.Model):

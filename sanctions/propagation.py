@@ -1,8 +1,14 @@
 """Set-based computation and application of sanctions.
 
 Expected sanctions = entries (published, on a list that may trigger joint measures) ×
-memoranda in effect that the list triggers × their active measures × the measure's targets
-(the subject itself, or current holders of the named roles). Everything that writes
+memoranda in effect that the list triggers × their active measures that apply to the listed
+subject × the measure's targets (the subject itself, or current holders of the named roles).
+
+A measure applies (issue 9 §1; seed 000: joint measures "only against the responsible
+subject") when the listed subject's kind is one it reaches (`Measure.applies_to`) and, if it
+has co-listing conditions (`MeasureCoListing`), the listed subject is also published on one of
+those lists. Both conditions live only in `expected_sql`, so imposing, lifting, the dry run,
+reconciliation and drift agree. Everything that writes
 sanctions goes through `impose` and `lift`, which write the feed events in the same
 statement, under one advisory lock so that feed ids commit in order.
 """
@@ -43,6 +49,24 @@ class Scope:
     assume_in_effect: bool = False
 
 
+# A measure's applicability to the listed subject `ls` of entry `e` (aliases of expected_sql
+# and _ACTUAL_SCOPE). Twin of Measure.applies_to_kind plus the co-listing rule.
+_KIND_APPLIES = """
+    (m.applies_to = 'any'
+     OR (m.applies_to = 'natural_persons' AND ls.kind = 'natural_person')
+     OR (m.applies_to = 'units' AND ls.kind <> 'natural_person'))
+"""
+_CO_LISTED = """
+    (NOT EXISTS (SELECT 1 FROM sanctions_measurecolisting c WHERE c.measure_id = m.id)
+     OR EXISTS (SELECT 1 FROM sanctions_measurecolisting c
+                JOIN blacklists_listentry e2
+                  ON e2.list_id = c.list_id AND e2.subject_id = e.subject_id
+                 AND e2.state = 'published' AND e2.id <> e.id
+                WHERE c.measure_id = m.id))
+"""
+_APPLIES = f"({_KIND_APPLIES} AND {_CO_LISTED})"
+
+
 def expected_sql(scope: Scope, on: datetime.date) -> tuple[str, dict]:
     params: dict = {"on": on}
     where = ["l.may_trigger_joint_measures", "m.withdrawn_at IS NULL"]
@@ -70,6 +94,7 @@ def expected_sql(scope: Scope, on: datetime.date) -> tuple[str, dict]:
         JOIN sanctions_memorandum_triggering_lists t ON t.listdefinition_id = e.list_id
         JOIN sanctions_memorandum mo ON mo.id = t.memorandum_id
         JOIN sanctions_measure m ON m.memorandum_id = mo.id
+        JOIN registry_subject ls ON ls.id = e.subject_id
         LEFT JOIN (VALUES {_ROLE_VALUES}) AS tr(target, role) ON tr.target = m.targets
         LEFT JOIN registry_subjectrole r
                ON tr.role IS NOT NULL
@@ -78,6 +103,7 @@ def expected_sql(scope: Scope, on: datetime.date) -> tuple[str, dict]:
               AND (r.ended_on IS NULL OR r.ended_on > %(on)s)
         WHERE {" AND ".join(where)}
           AND (m.targets = 'subject' OR r.holder_id IS NOT NULL)
+          AND {_APPLIES}
           AND (m.duration <> 'fixed'
                OR e.starts_on + make_interval(months => m.fixed_months) > %(on)s)
     """  # noqa: S608 - only fixed fragments are interpolated; values are parameters
@@ -143,10 +169,11 @@ _ACTUAL_SCOPE = """
     JOIN sanctions_measure m ON m.id = s.measure_id
     JOIN sanctions_memorandum mo ON mo.id = m.memorandum_id
     JOIN blacklists_listentry e ON e.id = s.entry_id
+    JOIN registry_subject ls ON ls.id = e.subject_id
     WHERE s.status = 'in_force' {extra}
 """
 
-_LIFT_REASON = """
+_LIFT_REASON = f"""
     CASE WHEN m.withdrawn_at IS NOT NULL THEN 'measure_withdrawn'
          WHEN NOT (mo.effective_from <= %(on)s
                    AND (mo.effective_until IS NULL OR mo.effective_until > %(on)s))
@@ -155,9 +182,18 @@ _LIFT_REASON = """
          WHEN m.duration = 'fixed'
               AND e.starts_on + make_interval(months => m.fixed_months) <= %(on)s
               THEN 'fixed_period_elapsed'
+         WHEN NOT {_KIND_APPLIES} THEN 'not_applicable'
+         WHEN NOT {_CO_LISTED}
+              THEN CASE WHEN EXISTS (
+                       SELECT 1 FROM sanctions_measurecolisting c
+                       JOIN blacklists_listentry e3
+                         ON e3.list_id = c.list_id AND e3.subject_id = e.subject_id
+                        AND e3.state = 'ended' AND e3.starts_on IS NOT NULL
+                       WHERE c.measure_id = m.id)
+                   THEN 'condition_ended' ELSE 'not_applicable' END
          WHEN m.targets <> 'subject' THEN 'role_ended'
          ELSE 'reconciled' END
-"""
+"""  # noqa: S608 - fixed fragments only
 
 
 def _actual_filter(scope: Scope) -> tuple[str, dict]:

@@ -37,6 +37,7 @@ FEED_FIELDS = {
     "event_id": F("id"),
     "sanction_id_": F("sanction_id"),
     "target": F("sanction__target__identifier"),
+    "target_kind": F("sanction__target__kind"),
     "target_name": F("sanction__target__name"),
     "measure": F("sanction__measure__code"),
     "measure_text": F("sanction__measure__text"),

@@ -10,12 +10,13 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from blacklists.models import ListDefinition, OutboxEvent
+from blacklists.models import ListDefinition, ListEntry, OutboxEvent
 from registry.models import Agency, User
 from sanctions import propagation
 from sanctions.models import (
     ConsumedOutboxEvent,
     Measure,
+    MeasureCoListing,
     Memorandum,
     MemorandumChange,
     Sanction,
@@ -39,13 +40,43 @@ def _claim(event_id: int) -> bool:
         return cur.fetchone() is not None
 
 
+def _co_listed_entries(entry: ListEntry) -> tuple[int, ...]:
+    """The subject's other published entries that carry a measure whose co-listing condition
+    names this entry's list: this entry starting or ending changes what they impose."""
+    if not MeasureCoListing.objects.filter(list_id=entry.list_id).exists():
+        return ()
+    return tuple(
+        ListEntry.objects.in_force()
+        .filter(subject_id=entry.subject_id)
+        .exclude(pk=entry.pk)
+        .filter(
+            list__memoranda__measures__co_listings__list_id=entry.list_id,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
 def _apply(event: OutboxEvent) -> int:
+    """Apply a start or an end, both ways: the entry's own sanctions, and those of the
+    subject's other entries whose measures are conditional on being co-listed here (the
+    second entry's publication starts them; either entry ending ends them)."""
     entry = event.entry
     at = event.occurred_at
+    on = timezone.localdate(at)
+    others = _co_listed_entries(entry)
     if event.kind == OutboxEvent.Kind.EFFECT_STARTED:
         scope = propagation.Scope(entry_ids=(entry.pk,), require_in_force=False)
-        return propagation.impose(scope, on=timezone.localdate(at), at=at, reason="entry_published")
-    return propagation.lift_entry(entry.pk, at=at, reason=entry.end_reason or "revoked")
+        changed = propagation.impose(scope, on=on, at=at, reason="entry_published")
+        if others:
+            changed += propagation.impose(
+                propagation.Scope(entry_ids=others), on=on, at=at, reason="co_listing_started"
+            )
+        return changed
+    changed = propagation.lift_entry(entry.pk, at=at, reason=entry.end_reason or "revoked")
+    if others:
+        changed += propagation.lift_unexpected(propagation.Scope(entry_ids=others), on=on, at=at)
+    return changed
 
 
 @transaction.atomic

@@ -12,5 +12,10 @@ api_urlpatterns = [
         api.SubjectRestrictions.as_view(),
         name="subject-restrictions",
     ),
+    path(
+        "restrictions/lookup/",
+        api.SubjectRestrictionsLookup.as_view(),
+        name="subject-restrictions-lookup",
+    ),
     path("screenings/", api.Screening.as_view(), name="screenings"),
 ]

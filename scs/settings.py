@@ -1,7 +1,9 @@
 """Settings, read from the environment with safe defaults for local use.
 
-Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL;
-`manage.py check --deploy` then reports nothing.
+Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS, PORTAL_BASE_URL, DATABASE_URL and
+REDIS_URL; `manage.py check --deploy` then reports nothing. With DEBUG=false the platform
+fails closed (issue 9 §4): it refuses to start without SECRET_KEY (and never with a key
+committed to this repository), ALLOWED_HOSTS or PORTAL_BASE_URL.
 """
 
 from datetime import timedelta
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -17,11 +20,41 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
-# The fallback key is for local development only; production must set SECRET_KEY.
-SECRET_KEY = env(
-    "SECRET_KEY", default="dev-only-insecure-key-7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d"
+# Keys that were ever committed to this repository: usable only with DEBUG on (local work).
+COMMITTED_SECRET_KEYS = frozenset(
+    {"dev-only-insecure-key-7f3a9c1e5b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4e6b8d"}
 )
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+_DEV_SECRET_KEY = next(iter(COMMITTED_SECRET_KEYS))
+_DEV_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+_DEV_PORTAL_BASE_URL = "http://127.0.0.1:8000"
+
+
+def _required_in_production(name: str, why: str) -> str:
+    value = env.str(name, default="").strip()
+    if not DEBUG and not value:
+        raise ImproperlyConfigured(f"DEBUG is false: set {name} ({why}); refusing to start.")
+    return value
+
+
+SECRET_KEY = _required_in_production("SECRET_KEY", "a long random key, never a committed one")
+if not DEBUG and (SECRET_KEY in COMMITTED_SECRET_KEYS or len(SECRET_KEY) < 32):
+    raise ImproperlyConfigured(
+        "DEBUG is false: SECRET_KEY is a key committed to the repository or shorter than 32 "
+        "characters; generate a new one. Refusing to start."
+    )
+SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in _required_in_production("ALLOWED_HOSTS", "the host names this site answers to").split(
+        ","
+    )
+    if h.strip()
+] or _DEV_HOSTS
+# The portal's public address, printed on every PDF report as its verification address.
+PORTAL_BASE_URL = (
+    _required_in_production("PORTAL_BASE_URL", "the portal's public https address")
+    or _DEV_PORTAL_BASE_URL
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -52,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before CSRF (which reads POST bodies): refuses oversized evidence uploads unread.
+    "publicity.middleware.EvidenceBodyLimit",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -222,11 +257,18 @@ LIST_OUTBOX_CONSUMER_TASK = "sanctions.tasks.process_outbox_event"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every handler masks resident IDs (scs.checks reports one that does not).
+    "filters": {"mask_resident_ids": {"()": "scs.logging.MaskResidentIds"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_resident_ids"]}},
+    # Replace Django's own handlers (its console and mail_admins), which would not mask.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# Portal uploads (objection / repair evidence).
+# Portal uploads (objection / repair evidence): outside MEDIA_ROOT and any URL.
+EVIDENCE_ROOT = env.path("EVIDENCE_ROOT", default=str(BASE_DIR / "var" / "evidence"))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

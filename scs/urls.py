@@ -11,6 +11,7 @@ from sanctions.urls import api_urlpatterns as sanctions_api
 api_v1 = [
     *sanctions_api,
     path("subjects/", registry_api.SubjectListCreate.as_view(), name="subject-list"),
+    path("subject-lookup/", registry_api.SubjectLookup.as_view(), name="subject-lookup"),
     path(
         "subjects/<str:identifier>/",
         registry_api.SubjectDetail.as_view(),

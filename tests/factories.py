@@ -8,7 +8,7 @@ import itertools
 from blacklists.models import ListDefinition, ListGround, SeverityTier
 from registry import divisions, identifiers
 from registry.models import Agency, Division, Subject, SubjectKind, SubjectRole, User
-from sanctions.models import Measure, Memorandum
+from sanctions.models import Measure, MeasureCoListing, Memorandum
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _seq = itertools.count(1)
@@ -133,7 +133,7 @@ def memorandum(lists, signatories, measures, **kw) -> Memorandum:
     mou.triggering_lists.set(lists)
     mou.signatories.set(signatories)
     for i, spec in enumerate(measures, start=1):
-        Measure.objects.create(
+        measure = Measure.objects.create(
             memorandum=mou,
             code=spec.get("code", f"M{i:02d}"),
             text=spec.get("text", f"限制措施{i}"),
@@ -145,7 +145,13 @@ def memorandum(lists, signatories, measures, **kw) -> Memorandum:
             target_basis=spec.get("target_basis", ""),
             duration=spec.get("duration", "while_in_force"),
             fixed_months=spec.get("fixed_months"),
+            applies_to=spec.get("applies_to", "any"),
+            applies_to_basis=spec.get("applies_to_basis", ""),
         )
+        for co_list in spec.get("co_listing", []):
+            MeasureCoListing.objects.create(
+                measure=measure, list=co_list, clause=f"{measure.code}：“为被执行人的”"
+            )
     return mou
 
 

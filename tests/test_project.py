@@ -2,34 +2,102 @@
 commands work, and the demo loader is idempotent."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 from knox.models import AuthToken
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_check_deploy_is_clean_with_production_settings():
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
-        "ALLOWED_HOSTS": "credit.example.gov.cn",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "production-secret-key-with-enough-entropy-1234567890",
+    "ALLOWED_HOSTS": "credit.example.gov.cn",
+    "PORTAL_BASE_URL": "https://credit.example.gov.cn",
+}
+
+
+def _manage(*args, **env_changes) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in {**os.environ, **PRODUCTION, **env_changes}.items() if v is not None}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"SECRET_KEY": None}, "set SECRET_KEY"),
+        ({"SECRET_KEY": "  "}, "set SECRET_KEY"),
+        ({"ALLOWED_HOSTS": None}, "set ALLOWED_HOSTS"),
+        ({"PORTAL_BASE_URL": None}, "set PORTAL_BASE_URL"),
+        ({"SECRET_KEY": "short-key"}, "shorter than 32"),
+    ],
+)
+def test_production_refuses_to_start_without_its_settings(changes, message):
+    result = _manage("check", **changes)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_no_key_committed_to_the_repository_is_ever_used_in_production():
+    from django.conf import settings
+
+    for key in settings.COMMITTED_SECRET_KEYS:
+        result = _manage("check", SECRET_KEY=key)
+        assert result.returncode != 0 and "committed to the repository" in result.stderr
+    # And every key-like string in the settings module is on that list.
+    text = (ROOT / "scs" / "settings.py").read_text()
+    for candidate in re.findall(r'"([A-Za-z0-9_-]{40,})"', text):
+        assert candidate in settings.COMMITTED_SECRET_KEYS
+
+
+def test_check_deploy_names_a_local_portal_address_and_wildcard_hosts():
+    result = _manage(
+        "check", "--deploy", PORTAL_BASE_URL="http://127.0.0.1:8000", ALLOWED_HOSTS="*"
+    )
+    assert "scs.W002" in result.stdout + result.stderr
+    assert "scs.W003" in result.stdout + result.stderr
+
+
+def test_seed_demo_refuses_without_debug_or_demo_flag():
+    result = _manage("seed_demo", "--subjects", "0")
+    assert result.returncode != 0
+    assert "Refusing to load demo data with DEBUG=false" in result.stderr
+
+
+def test_compose_production_profile_never_loads_demo_data_and_fails_closed():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, service in compose["services"].items():
+        command = service.get("command") or ""
+        command = " ".join(command) if isinstance(command, list) else command
+        if "seed_demo" in command:
+            assert service.get("profiles") == ["demo"], name
+            assert "--demo" in command, name
+        else:
+            assert "demo" not in (service.get("profiles") or []), name
+    env = compose["services"]["web"]["environment"]
+    assert env["DEBUG"] == "false"
+    for required in ("SECRET_KEY", "ALLOWED_HOSTS", "PORTAL_BASE_URL"):
+        assert env[required].startswith("${" + required + ":?"), required
+    assert "scs/gunicorn_conf.py" in compose["services"]["web"]["command"]
 
 
 @pytest.mark.django_db
@@ -56,7 +124,7 @@ def test_seed_demo_is_idempotent(capsys):
     from registry.models import Subject
     from sanctions.models import Memorandum, Sanction
 
-    call_command("seed_demo", "--subjects", "400", "--relations", "100")
+    call_command("seed_demo", "--demo", "--subjects", "400", "--relations", "100")
     counts = (
         Subject.objects.count(),
         ListEntry.objects.count(),
@@ -72,7 +140,7 @@ def test_seed_demo_is_idempotent(capsys):
         "published",
         "ended",
     }
-    call_command("seed_demo", "--subjects", "400", "--relations", "100")
+    call_command("seed_demo", "--demo", "--subjects", "400", "--relations", "100")
     assert counts == (
         Subject.objects.count(),
         ListEntry.objects.count(),

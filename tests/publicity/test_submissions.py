@@ -11,7 +11,31 @@ from blacklists.models import Objection, RepairApplication
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n%test evidence\n"
+
+def real_pdf() -> bytes:
+    """A real one-page PDF (the evidence store parses every file whole)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def real_image(fmt: str = "JPEG") -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, format=fmt)
+    return out.getvalue()
+
+
+PDF = real_pdf()
 
 
 def objection_data(**extra):
@@ -33,7 +57,8 @@ def test_objection_lands_in_the_agency_queue_and_is_tracked(client, scene, bob):
     response = client.post(f"/objections/new/?entry={entry.pk}", objection_data(evidence=evidence))
     assert response.status_code == 302
     objection = Objection.objects.get(entry=entry)
-    assert objection.evidence.name.endswith("evidence.pdf")
+    assert objection.evidence.name.endswith(".pdf")
+    assert objection.tracking_number not in objection.evidence.name  # a random name
     assert response["Location"] == f"/track/{objection.tracking_number}/?new=1"
     tracked = client.get(response["Location"]).content.decode()
     assert objection.tracking_number in tracked
@@ -98,7 +123,7 @@ def test_repair_application(client, scene):
             "contact": "repair@example.cn",
             "conditions_met": ["proof_of_correction", "credit_commitment"],
             "statement": "已全部履行判决确定的义务，并作出信用承诺。",
-            "evidence": SimpleUploadedFile("a.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100),
+            "evidence": SimpleUploadedFile("a.jpg", real_image()),
         },
     )
     assert response.status_code == 302

@@ -300,8 +300,8 @@ RESIDENT_MESSAGES = [
     ("110101000001010012", "birth date 00000101 is not a valid date"),
     ("110101189912310012", "resident ID: birth date 18991231 is before 1900-01-01"),
     ("110101202507010012", "resident ID: birth date 20250701 is in the future"),
-    ("110101199003070022", "resident ID: check character should be X"),
-    ("11010519491231002-1", "check character should be X"),  # '-' dropped: ...0021
+    ("110101199003070022", "resident ID: check character does not match"),
+    ("11010519491231002-1", "check character does not match"),  # '-' dropped: ...0021
 ]
 
 
@@ -347,7 +347,7 @@ def test_code_valid_under_both_schemes_is_a_resident_id():
     ("raw", "expected"),
     [
         # Mistyped Beijing resident ID: '11' is also a USCC pair, but 19900307 looks like a date.
-        ("110101199003070023", "resident ID: check character should be X"),
+        ("110101199003070023", "resident ID: check character does not match"),
         ("110101199902310012", "resident ID: birth date 19990231 is not a valid date"),
         # Not a USCC authority+type pair ('0' type), so the resident ID reading wins.
         ("100000000000000001", "resident ID: region code 100000 is not a valid division code"),

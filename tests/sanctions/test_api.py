@@ -105,6 +105,7 @@ def test_screening_reports_each_item(listed, caac_api, company):
         "input": unknown,
         "valid": True,
         "identifier": unknown,
+        "scheme": "uscc",
         "known": False,
         "measures": [],
     }
