@@ -38,6 +38,17 @@ def may_view_personal_ids(user: User | None) -> bool:
     return bool(agency and agency.may_view_personal_ids)
 
 
+def agency_and_subordinates(agency: Agency) -> list[Agency]:
+    """The agency and every agency beneath it (breadth-first over `parent`, a few levels)."""
+    found = [agency]
+    frontier = [agency.pk]
+    while frontier:
+        children = list(Agency.objects.filter(parent_id__in=frontier))
+        found.extend(children)
+        frontier = [c.pk for c in children]
+    return found
+
+
 def display_identifier(subject: Subject, *, reveal: bool) -> str:
     return (
         subject.identifier if reveal or not subject.is_natural_person else subject.masked_identifier
