@@ -132,7 +132,8 @@ def record_row(record: CreditRecord) -> dict:
     if item.record_type == "administrative_penalty":
         row["penalty"] = {
             "kind": record.penalty_kind,
-            "amount_yuan": record.amount_yuan,
+            # A string, as money is: "5000.00" (JSON numbers are floats).
+            "amount_yuan": None if record.amount_yuan is None else f"{record.amount_yuan:.2f}",
             "severity": record.severity,
         }
     elif item.record_type == "administrative_licence":
