@@ -2,16 +2,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from registry import credit_records, selectors, services
+from registry import credit_records, record_repairs, selectors, services
 from registry.models import (
     Agency,
     CatalogueItem,
     CreditRecord,
     Division,
     FormerName,
+    RecordRepair,
     Subject,
     SubjectRole,
     User,
@@ -288,6 +290,79 @@ class CreditRecordAdmin(AgencyScopedAdmin):
                 done += 1
         if done:
             messages.success(request, _("%(n)d records confirmed.") % {"n": done})
+
+
+class RecordRepairForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("", "—"), ("grant", _("Grant: stop publication")), ("refuse", _("Refuse"))],
+        required=False,
+    )
+
+    class Meta:
+        model = RecordRepair
+        fields = ["decision_reasons"]
+
+
+@admin.register(RecordRepair)
+class RecordRepairAdmin(AgencyScopedAdmin):
+    """Repair applications for penalty records, decided by a reviewer of the deciding agency
+    within 10 working days (overdue ones are flagged)."""
+
+    form = RecordRepairForm
+    write_roles = ("reviewer", "admin")
+    list_display = ["tracking_number", "record", "status", "decide_by", "is_overdue", "filed_at"]
+    list_filter = ["status", "is_overdue"]
+    search_fields = ["=tracking_number"]
+    list_select_related = ["record"]
+    readonly_fields = [
+        "tracking_number",
+        "record",
+        "applicant_name",
+        "contact",
+        "conditions_met",
+        "statement",
+        "filed_at",
+        "decide_by",
+        "status",
+        "is_overdue",
+        "decided_by",
+        "decided_at",
+    ]
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return qs
+        agency_id = user_agency_id(request)
+        if agency_id is None:
+            return qs.none()
+        return qs.filter(Q(record__agency_id=agency_id) | Q(record__supplier_id=agency_id))
+
+    def has_add_permission(self, request):
+        return False  # the public applies on the portal
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_add_permission(request)  # reviewers and administrators decide
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        if not decision:
+            return
+        record_repairs.credit_record_repair_decide(
+            actor=request.user,
+            application=obj,
+            grant=decision == "grant",
+            reasons=form.cleaned_data.get("decision_reasons") or "",
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (PermissionDenied, ValidationError) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+        return redirect(request.get_full_path())
 
 
 @admin.register(User)

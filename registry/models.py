@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -645,6 +649,77 @@ class CreditRecordChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} record {self.record_id}"
+
+
+# What a penalty record's repair application shows (NDRC Order No. 58 of 2023: the penalty
+# was carried out, the violation corrected, and a credit commitment signed). Codes shared with
+# the lists' repair conditions, so the portal labels them the same way.
+RECORD_REPAIR_CONDITIONS = ("obligation_met", "proof_of_correction", "credit_commitment")
+RECORD_REPAIR_WORKING_DAYS = 10
+
+
+def record_repair_evidence_path(instance, filename: str) -> str:
+    # Random name, no user-supplied part, outside MEDIA_ROOT (see private_storage).
+    return f"record-repairs/{uuid.uuid4().hex}"
+
+
+def private_storage() -> FileSystemStorage:
+    """Outside MEDIA_ROOT and any URL: evidence is personal data, served only through views
+    that check permission."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+@pghistory.track()
+class RecordRepair(models.Model):
+    """A credit repair application for a penalty record (信用修复), decided by the deciding
+    agency within 10 working days."""
+
+    class Status(models.TextChoices):
+        # The same codes as the lists' objections and repairs, so the portal shows them alike.
+        PENDING = "pending", _("pending")
+        GRANTED = "upheld", _("granted")
+        REFUSED = "rejected", _("refused")
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="repairs")
+    tracking_number = models.CharField(max_length=32, unique=True)
+    applicant_name = models.CharField(max_length=200)
+    contact = models.CharField(max_length=200)
+    conditions_met = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    statement = models.TextField()
+    evidence = models.FileField(
+        upload_to=record_repair_evidence_path, storage=private_storage, blank=True
+    )
+    filed_at = models.DateTimeField(default=timezone.now)
+    decide_by = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    is_overdue = models.BooleanField(default=False)
+    decision_reasons = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at"]
+        indexes = [
+            # The overdue sweep: pending applications by due date.
+            models.Index(
+                name="recordrepair_pending_due",
+                fields=["decide_by"],
+                condition=Q(status="pending"),
+            )
+        ]
+        constraints = [
+            # At most one open application per record.
+            models.UniqueConstraint(
+                name="recordrepair_one_pending",
+                fields=["record"],
+                condition=Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number
 
 
 def forbidden_term_in(text: str) -> str | None:

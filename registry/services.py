@@ -165,8 +165,14 @@ from registry.credit_records import (  # noqa: E402
     credit_record_withdraw,
     credit_records_create_bulk,
 )
+from registry.record_repairs import (  # noqa: E402
+    credit_record_repair_apply,
+    credit_record_repair_decide,
+)
 
 __all__ = [
+    "credit_record_repair_apply",
+    "credit_record_repair_decide",
     "FormerNameInput",
     "RecordConflict",
     "RecordInput",

@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "blacklists.tasks.detect_watch_candidates",
         "schedule": crontab(minute=5, hour=2),
     },
+    # Registry: flag penalty-record repair applications past their 10 working days.
+    "registry-record-repairs-overdue": {
+        "task": "registry.tasks.flag_overdue_record_repairs",
+        "schedule": crontab(minute=20, hour=1),
+    },
     # Sharing: flag unusual consultations of the previous day to agency administrators.
     "sharing-usage-scan": {
         "task": "sharing.tasks.flag_unusual_use",

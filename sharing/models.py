@@ -9,14 +9,12 @@ from __future__ import annotations
 import uuid
 
 import pgtrigger
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Agency, CatalogueItem, Subject, User
+from registry.models import Agency, CatalogueItem, Subject, User, private_storage
 
 
 class Purpose(models.Model):
@@ -44,11 +42,6 @@ class ConsentQuerySet(models.QuerySet):
 def consent_evidence_path(instance, filename: str) -> str:
     # Random name, no user-supplied part.
     return f"consents/{uuid.uuid4().hex}"
-
-
-def private_storage() -> FileSystemStorage:
-    """Outside MEDIA_ROOT and any URL: consent documents are personal data."""
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
 
 
 class Consent(models.Model):

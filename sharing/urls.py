@@ -5,6 +5,11 @@ from sharing.api import collection, consultation
 api_urlpatterns = [
     path("catalogue/", collection.CatalogueList.as_view(), name="catalogue"),
     path("credit-records/", collection.CreditRecordListCreate.as_view(), name="credit-records"),
+    path(
+        "credit-records/changes/",
+        collection.CreditRecordChanges.as_view(),
+        name="credit-record-changes",
+    ),
     path("credit-records/bulk/", collection.CreditRecordBulk.as_view(), name="credit-records-bulk"),
     path(
         "credit-records/<int:pk>/",

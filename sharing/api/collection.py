@@ -296,3 +296,66 @@ class CreditRecordConfirm(_RecordAction):
     def post(self, request, pk: int):
         record = services.credit_record_confirm(actor=request.user, record=self.record(request, pk))
         return Response(record_body(_records().get(pk=record.pk), request))
+
+
+class CreditRecordChanges(APIView):
+    """`GET /api/v1/credit-records/changes/?after=<id>&limit=<n>`: what happened to records an
+    agency may hold copies of (published, corrected, withdrawn, repaired), in id order, so an
+    agency that copied a record learns at once that it was repaired or withdrawn. Restricted
+    items only for their own agency; `filed` (still under review) only for the filing agency."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="Last change id already processed"),
+            OpenApiParameter("limit", int, description="At most 1000 (default 200)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        from django.db.models import Q
+
+        from registry.models import CreditRecordChange
+
+        agency = _agency_of(request)
+        try:
+            after = int(request.query_params.get("after", 0))
+            limit = min(max(int(request.query_params.get("limit", 200)), 1), 1000)
+        except ValueError as exc:
+            raise DRFValidationError({"after": ["Use the integer id of the last change."]}) from exc
+        own = Q(record__agency=agency) | Q(record__supplier=agency)
+        shared = ~Q(kind=CreditRecordChange.Kind.FILED) & ~Q(
+            record__catalogue_item__visibility=CatalogueItem.Visibility.RESTRICTED
+        )
+        rows = list(
+            CreditRecordChange.objects.filter(id__gt=after)
+            .filter(own | shared)
+            .order_by("id")
+            .values(
+                "id",
+                "kind",
+                "at",
+                "record_id",
+                "record__catalogue_item__code",
+                "record__agency__subject__identifier",
+                "record__decision_number",
+            )[: limit + 1]
+        )
+        changes = [
+            {
+                "id": r["id"],
+                "kind": r["kind"],
+                "at": r["at"],
+                "record": r["record_id"],
+                "catalogue_item": r["record__catalogue_item__code"],
+                "deciding_agency": r["record__agency__subject__identifier"],
+                "decision_number": r["record__decision_number"],
+            }
+            for r in rows[:limit]
+        ]
+        return Response(
+            {
+                "changes": changes,
+                "next_after": changes[-1]["id"] if changes else after,
+                "more": len(rows) > limit,
+            }
+        )
