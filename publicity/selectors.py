@@ -514,6 +514,7 @@ def _compute_stats() -> dict:
         "per_agency": per_agency,
         "per_month": per_month,
         "total": sum(row["n"] for row in per_list),
+        "timeliness": registry_selectors.timeliness_by_agency(),
         "computed_at": timezone.now(),
     }
 

@@ -167,3 +167,18 @@ def test_negative_record_needs_reviewer_before_portal(samr, samr_api, company, c
     reviewer = api_client_for(samr, "reviewer", "samr-reviewer-api")
     assert reviewer.post(f"/api/v1/credit-records/{created['id']}/confirm/").status_code == 200
     assert CreditRecord.objects.get().status == "confirmed"
+
+
+def test_stats_show_each_agencys_share_on_time(samr_api, items, company, client):
+    from django.core.cache import cache
+
+    old = (TODAY - datetime.timedelta(days=40)).isoformat()
+    samr_api.post(
+        "/api/v1/credit-records/", body(company, "s-late", decision_date=old), format="json"
+    )
+    for n in range(3):
+        samr_api.post("/api/v1/credit-records/", body(company, f"s-{n}"), format="json")
+    cache.clear()
+    page = client.get("/stats/").content.decode()
+    table = page[page.index('data-testid="timeliness"') :]
+    assert "75.0%" in table and "市场监管总局" in table
