@@ -16,6 +16,18 @@ from tests import factories as f
 from tests.conftest import api_client_for
 
 
+@pytest.fixture(autouse=True)
+def _purposes(db):
+    """The default purposes come from a data migration; transactional tests (live server) flush
+    every table, so reload them when missing."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("sharing.migrations.0002_default_purposes")
+    migration.forwards(apps, None)
+
+
 def make_item(agency, code, visibility, record_type="administrative_penalty", **kw):
     values = {
         "code": code,
