@@ -59,7 +59,7 @@ def consultation_log(
     return Consultation.objects.create(
         user=user if user is not None and user.pk else None,
         username=user.get_username() if user is not None else "system",
-        agency=agency or (user.agency if user is not None else None),
+        agency_id=agency.pk if agency is not None else getattr(user, "agency_id", None),
         subject=subject,
         asked=masked_query(asked) if subject is None else "",
         channel=channel,

@@ -195,6 +195,7 @@ class CreditRecordBulk(APIView):
             rows=parsed,
             dry_run=dry_run,
             all_or_nothing=_flag(request, "all_or_nothing"),
+            fields_checked=True,  # sharing.parsing checked every field of every row
         )
         results, counts = [], {}
         for number, outcome in enumerate(outcomes, start=1):
