@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from blacklists.evidence import evidence_prepare
@@ -30,22 +30,11 @@ from blacklists.models import (
     WatchCandidate,
 )
 from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User, add_months
+from registry.workdays import add_working_days
 from scs.audit import audited
 from scs.messaging import enqueue_after_commit
 
 # --- time helpers -------------------------------------------------------------------------
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    """Mon-Fri working days. Public holidays are not modelled yet (no official calendar feed);
-    the deadline is then at most a few days generous, never shorter than the rule."""
-    day = start
-    remaining = days
-    while remaining > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            remaining -= 1
-    return day
 
 
 def new_tracking_number(prefix: str) -> str:
@@ -589,9 +578,10 @@ def watch_candidates_detect(*, watch_list: ListDefinition, limit: int = 1000) ->
     if not watch_list.is_derived:
         raise ValidationError({"watch_list": "Candidates are derived only for derived lists."})
     today = timezone.localdate()
+    # Confirmed, not withdrawn or repaired, in publicity: a withdrawn record flags nobody.
     negative_records = (
-        CreditRecord.objects.filter(catalogue_item__category=CatalogueItem.Category.NEGATIVE)
-        .filter(Q(publicity_ends_on__isnull=True) | Q(publicity_ends_on__gt=today))
+        CreditRecord.objects.published(today)
+        .filter(catalogue_item__category=CatalogueItem.Category.NEGATIVE)
         .values_list("subject_id", "agency_id", "id", "decision_number")
     )
     entries = ListEntry.objects.filter(
@@ -599,7 +589,8 @@ def watch_candidates_detect(*, watch_list: ListDefinition, limit: int = 1000) ->
     ).values_list("subject_id", "list__owner_id", "id", "decision_number")
     by_subject: dict[int, dict[int, list]] = {}
     flagged = (
-        CreditRecord.objects.filter(catalogue_item__category=CatalogueItem.Category.NEGATIVE)
+        CreditRecord.objects.published(today)
+        .filter(catalogue_item__category=CatalogueItem.Category.NEGATIVE)
         .values("subject_id")
         .annotate(n=Count("agency_id", distinct=True))
     )

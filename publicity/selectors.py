@@ -36,6 +36,7 @@ from registry.models import (
     CreditRecord,
     Division,
     FormerName,
+    RecordRepair,
     RecordType,
     Subject,
     SubjectKind,
@@ -376,10 +377,24 @@ def entry_for_submission(entry_id: str | int | None) -> ListEntry | None:
     )
 
 
+def record_for_repair(record_id: str | int | None) -> CreditRecord | None:
+    """A penalty record the public may apply to repair: one it can see."""
+    try:
+        pk = int(record_id or 0)
+    except (TypeError, ValueError):
+        return None
+    return (
+        CreditRecord.objects.visible_to_public()
+        .filter(catalogue_item__record_type="administrative_penalty", pk=pk)
+        .select_related("catalogue_item", "agency__subject", "subject")
+        .first()
+    )
+
+
 @dataclass
 class Tracked:
-    kind: str  # objection | repair
-    item: Objection | RepairApplication
+    kind: str  # objection | repair | record_repair
+    item: Objection | RepairApplication | RecordRepair
 
 
 def tracked(number: str) -> Tracked | None:
@@ -392,7 +407,14 @@ def tracked(number: str) -> Tracked | None:
         return Tracked("objection", objection)
     repair = RepairApplication.objects.select_related(*related).filter(tracking_number=number)
     application = repair.first()
-    return Tracked("repair", application) if application is not None else None
+    if application is not None:
+        return Tracked("repair", application)
+    record_repair = (
+        RecordRepair.objects.select_related("record__agency__subject", "record__catalogue_item")
+        .filter(tracking_number=number)
+        .first()
+    )
+    return Tracked("record_repair", record_repair) if record_repair is not None else None
 
 
 def evidence_holder(number: str) -> Objection | RepairApplication | None:
@@ -442,6 +464,7 @@ def _compute_stats() -> dict:
         "per_agency": per_agency,
         "per_month": per_month,
         "total": sum(row["n"] for row in per_list),
+        "timeliness": registry_selectors.timeliness_by_agency(),
         "computed_at": timezone.now(),
     }
 

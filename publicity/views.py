@@ -17,6 +17,8 @@ from publicity import forms, selectors
 from publicity.models import IssuedReport
 from publicity.pdf import issue_report
 from publicity.ratelimit import ratelimited
+from registry import services as registry_services
+from registry.models import RECORD_REPAIR_CONDITIONS, RECORD_REPAIR_WORKING_DAYS
 
 
 def _posted(request) -> tuple:
@@ -212,6 +214,8 @@ def objection_new(request):
 @require_http_methods(["GET", "POST"])
 @ratelimited("submit", methods=("POST",))
 def repair_new(request):
+    if "record" in request.GET:
+        return _record_repair(request)
     return _submission(
         request,
         missing=_("This entry is not in publicity; repair applications go to its agency."),
@@ -227,6 +231,34 @@ def repair_new(request):
             evidence=data.get("evidence"),
         ),
         template="publicity/repair_form.html",
+    )
+
+
+def _record_repair(request):
+    """`/repairs/new/?record=<id>`: the same form and flow for a penalty record in publicity."""
+    record = selectors.record_for_repair(request.GET.get("record"))
+    if record is None:
+        raise Http404(_("This record is not in publicity; repair applications go to its agency."))
+    form = forms.RepairForm(*_posted(request), conditions=list(RECORD_REPAIR_CONDITIONS))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            filed = registry_services.credit_record_repair_apply(
+                record=record,
+                applicant_name=data["applicant_name"],
+                contact=data["contact"],
+                conditions_met=data["conditions_met"],
+                statement=data["statement"],
+                evidence=data.get("evidence"),
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            return redirect(_track_url(filed.tracking_number))
+    return render(
+        request,
+        "publicity/repair_form.html",
+        {"record": record, "form": form, "days": RECORD_REPAIR_WORKING_DAYS},
     )
 
 

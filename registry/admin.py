@@ -1,7 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 
-from registry import selectors, services
+from registry import credit_records, record_repairs, selectors, services
 from registry.models import (
     Agency,
     CatalogueItem,
@@ -9,12 +14,14 @@ from registry.models import (
     Division,
     FormerIdentifier,
     FormerName,
+    RecordRepair,
     Subject,
     SubjectRole,
     User,
 )
 from registry.privacy import may_view_personal_ids
-from scs.admin import AgencyScopedAdmin, PersonalDataAdminMixin, user_agency_id
+from scs import consultations
+from scs.admin import AgencyScopedAdmin, PersonalDataAdminMixin, run_service, user_agency_id
 from scs.audit import audited
 
 
@@ -161,22 +168,237 @@ class CatalogueItemAdmin(AgencyScopedAdmin):
         services.catalogue_item_save(actor=request.user, item=obj)
 
 
+class CreditRecordForm(forms.ModelForm):
+    """Add: every field of a record. Change: the correctable fields plus the reason; a revoking
+    document number turns the change into a withdrawal."""
+
+    reason = forms.CharField(
+        label=_("Reason for the correction or withdrawal"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    withdrawal_document_number = forms.CharField(
+        label=_("Revoking decision (document number): withdraws the record"),
+        required=False,
+        max_length=100,
+    )
+
+    class Meta:
+        model = CreditRecord
+        fields = [
+            "subject",
+            "catalogue_item",
+            "agency",
+            "decision_number",
+            "decision_date",
+            *credit_records.CORRECTABLE,
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "agency" in self.fields:
+            self.fields["agency"].required = False
+            self.fields["agency"].help_text = _("Empty: your own agency.")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("A correction or withdrawal states its reason."))
+        return data
+
+
 @admin.register(CreditRecord)
 class CreditRecordAdmin(AgencyScopedAdmin):
-    list_display = ["title", "subject", "catalogue_item", "decision_number", "decision_date"]
-    list_filter = ["catalogue_item__record_type"]
+    """Clerks file records through `credit_record_create`; reviewers confirm pending negative
+    records (maker-checker); changes are corrections or withdrawals with a reason."""
+
+    form = CreditRecordForm
+    list_display = [
+        "title",
+        "subject",
+        "catalogue_item",
+        "decision_number",
+        "decision_date",
+        "status",
+        "on_time",
+    ]
+    list_filter = ["status", "on_time", "catalogue_item__record_type"]
     search_fields = ["decision_number", "subject__identifier", "subject__name"]
     list_select_related = ["subject", "catalogue_item"]
     raw_id_fields = ["subject"]
-    readonly_fields = ["created_by"]
     show_full_result_count = False
+    actions = ["confirm_records"]
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return qs
+        if user_agency_id(request) is None:
+            return qs.none()
+        return qs.for_agency(request.user.agency)
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["status", "version", "on_time", "due_by", "confirmed_by", "created_by"]
+        if obj is not None:
+            fixed += ["subject", "catalogue_item", "agency", "decision_number"]
+        return fixed
 
     def get_exclude(self, request, obj=None):
-        # A clerk's records are always their own agency's: the field is set by the service.
-        return [] if request.user.is_superuser else ["agency"]
+        return [] if obj is not None else ["reason", "withdrawal_document_number"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        user = request.user
+        if not user.is_superuser and user.agency_id:
+            if db_field.name == "catalogue_item":
+                kwargs["queryset"] = CatalogueItem.objects.filter(supplying_agency=user.agency_id)
+            if db_field.name == "agency":
+                kwargs["queryset"] = Agency.objects.filter(
+                    pk__in=[a.pk for a in selectors.agency_and_subordinates(user.agency)]
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        services.credit_record_save(actor=request.user, record=obj)
+        data = form.cleaned_data
+        if change:
+            if data.get("withdrawal_document_number"):
+                credit_records.credit_record_withdraw(
+                    actor=request.user,
+                    record=obj,
+                    document_number=data["withdrawal_document_number"],
+                    reason=data["reason"],
+                )
+            else:
+                changes = {name: data.get(name) for name in form.changed_data}
+                changes = {k: v for k, v in changes.items() if k in credit_records.CORRECTABLE}
+                credit_records.credit_record_correct(
+                    actor=request.user, record=obj, changes=changes, reason=data["reason"]
+                )
+            return
+        record, _created = credit_records.credit_record_create(
+            actor=request.user,
+            data=credit_records.RecordInput(
+                subject=data["subject"],
+                catalogue_item=data["catalogue_item"],
+                deciding_agency=data.get("agency"),
+                decision_number=data["decision_number"],
+                decision_date=data["decision_date"],
+                **{name: data.get(name) for name in credit_records.CORRECTABLE
+                   if name != "decision_date" and data.get(name) not in (None, "")},
+            ),
+        )  # fmt: skip
+        obj.pk = record.pk
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except credit_records.RecordConflict as exc:
+            messages.error(
+                request,
+                _("This decision is already recorded (record %(id)s) with different values: "
+                  "correct that record instead.") % {"id": exc.record.pk},
+            )  # fmt: skip
+        except (PermissionDenied, ValidationError) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+        return redirect(request.get_full_path())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
+            record = self.get_object(request, object_id)
+            if record is not None and record.catalogue_item.visibility != "public":
+                consultations.record_consultation(
+                    user=request.user,
+                    subject=record.subject,
+                    channel="admin",
+                    purpose_code="",
+                    reference=f"admin:{record._meta.model_name}:{record.pk}",
+                    items=[{"record": record.pk, "item": record.catalogue_item.code}],
+                )
+        return response
+
+    @admin.action(description=_("Confirm selected records (reviewer; not your own)"))
+    def confirm_records(self, request, queryset):
+        done = 0
+        for record in queryset:
+            if run_service(request, credit_records.credit_record_confirm,
+                           actor=request.user, record=record) is not None:  # fmt: skip
+                done += 1
+        if done:
+            messages.success(request, _("%(n)d records confirmed.") % {"n": done})
+
+
+class RecordRepairForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("", "—"), ("grant", _("Grant: stop publication")), ("refuse", _("Refuse"))],
+        required=False,
+    )
+
+    class Meta:
+        model = RecordRepair
+        fields = ["decision_reasons"]
+
+
+@admin.register(RecordRepair)
+class RecordRepairAdmin(AgencyScopedAdmin):
+    """Repair applications for penalty records, decided by a reviewer of the deciding agency
+    within 10 working days (overdue ones are flagged)."""
+
+    form = RecordRepairForm
+    write_roles = ("reviewer", "admin")
+    list_display = ["tracking_number", "record", "status", "decide_by", "is_overdue", "filed_at"]
+    list_filter = ["status", "is_overdue"]
+    search_fields = ["=tracking_number"]
+    list_select_related = ["record"]
+    readonly_fields = [
+        "tracking_number",
+        "record",
+        "applicant_name",
+        "contact",
+        "conditions_met",
+        "statement",
+        "filed_at",
+        "decide_by",
+        "status",
+        "is_overdue",
+        "decided_by",
+        "decided_at",
+    ]
+
+    def get_queryset(self, request):
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return qs
+        agency_id = user_agency_id(request)
+        if agency_id is None:
+            return qs.none()
+        return qs.filter(Q(record__agency_id=agency_id) | Q(record__supplier_id=agency_id))
+
+    def has_add_permission(self, request):
+        return False  # the public applies on the portal
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_add_permission(request)  # reviewers and administrators decide
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        if not decision:
+            return
+        record_repairs.credit_record_repair_decide(
+            actor=request.user,
+            application=obj,
+            grant=decision == "grant",
+            reasons=form.cleaned_data.get("decision_reasons") or "",
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (PermissionDenied, ValidationError) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            messages.error(request, text)
+        return redirect(request.get_full_path())
 
 
 @admin.register(User)

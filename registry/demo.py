@@ -114,6 +114,10 @@ def seed_catalogue(agencies: dict[str, Agency]) -> dict[str, CatalogueItem]:
                 "supplying_agency": agencies[row["supplying_agency"]],
                 "legal_basis": row["legal_basis"],
                 "publicity_months": row.get("publicity_months"),
+                "min_publicity_months": row.get("min_publicity_months"),
+                "serious_min_publicity_months": row.get("serious_min_publicity_months"),
+                "serious_publicity_months": row.get("serious_publicity_months"),
+                "publicity_source": row.get("publicity_source", ""),
             },
         )
         items[row["record_type"] + ":" + row["code"]] = item
@@ -309,4 +313,5 @@ def seed_relations(agencies: dict[str, Agency], items: dict[str, CatalogueItem],
     with transaction.atomic():
         SubjectRole.objects.bulk_create(roles, batch_size=BATCH)
         FormerName.objects.bulk_create(former, batch_size=BATCH)
-        CreditRecord.objects.bulk_create(records, batch_size=BATCH)
+        # Random decision numbers may repeat a (agency, item, number) key: keep the first.
+        CreditRecord.objects.bulk_create(records, batch_size=BATCH, ignore_conflicts=True)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pghistory
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
@@ -368,6 +372,17 @@ class Agency(models.Model):
     def identifier(self) -> str:
         return self.subject.identifier
 
+    def is_same_or_superior_of(self, other: Agency) -> bool:
+        """Whether `other` is this agency or one beneath it (parent chain, at most 4 levels)."""
+        node: Agency | None = other
+        for _depth in range(8):
+            if node is None:
+                return False
+            if node.pk == self.pk:
+                return True
+            node = node.parent
+        return False
+
 
 class User(AbstractUser):
     """A clerk, reviewer or administrator of one agency; API clients are system users."""
@@ -453,6 +468,13 @@ FORBIDDEN_TERMS = (
 )
 
 
+class Severity(models.TextChoices):
+    """Penalty severity: decides the publicity period (NDRC order 58 of 2023, art. 9)."""
+
+    ORDINARY = "ordinary", _("ordinary")
+    SERIOUS = "serious", _("serious")
+
+
 class CatalogueItem(models.Model):
     """One kind of record the platform may hold (the credit information catalogue)."""
 
@@ -478,6 +500,31 @@ class CatalogueItem(models.Model):
         null=True, blank=True, help_text=_("How long a record stays public; empty for basic data.")
     )
     inquiry_months = models.PositiveIntegerField(null=True, blank=True)
+    requires_review = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Negative records of this item are published only once a reviewer of the filing "
+            "agency confirms them (maker-checker)."
+        ),
+    )
+    entitled_agencies = models.ManyToManyField(
+        Agency,
+        blank=True,
+        related_name="entitled_catalogue_items",
+        help_text=_("Agencies entitled by law to read this item's restricted records."),
+    )
+    min_publicity_months = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Earliest month a penalty record may be repaired (ordinary severity)."),
+    )
+    serious_min_publicity_months = models.PositiveIntegerField(null=True, blank=True)
+    serious_publicity_months = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Maximum publicity of a serious penalty.")
+    )
+    publicity_source = models.CharField(
+        max_length=500, blank=True, help_text=_("Where the publicity periods come from.")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -512,14 +559,42 @@ class CatalogueItem(models.Model):
             raise ValidationError(
                 {"publicity_months": _("Negative information needs a publicity period.")}
             )
+        for low, high in (
+            ("min_publicity_months", "publicity_months"),
+            ("serious_min_publicity_months", "serious_publicity_months"),
+        ):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo > hi:
+                raise ValidationError({low: _("The minimum publicity cannot exceed the maximum.")})
+
+    def publicity_for(self, severity: str) -> tuple[int | None, int | None]:
+        """(minimum, maximum) publicity in months for a record of this severity."""
+        if severity == Severity.SERIOUS and self.serious_publicity_months:
+            return self.serious_min_publicity_months, self.serious_publicity_months
+        return self.min_publicity_months, self.publicity_months
+
+
+class CreditRecordStatus(models.TextChoices):
+    PENDING = "pending", _("awaiting review")
+    CONFIRMED = "confirmed", _("confirmed")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 class CreditRecordQuerySet(models.QuerySet):
-    def visible_to_public(self, at: datetime.date | None = None) -> CreditRecordQuerySet:
+    def in_effect(self, at: datetime.date | None = None) -> CreditRecordQuerySet:
+        """Confirmed, not withdrawn, in its publicity period (repaired records included: agencies
+        still see them, marked repaired)."""
         at = at or timezone.localdate()
-        return self.filter(catalogue_item__visibility=CatalogueItem.Visibility.PUBLIC).filter(
+        return self.filter(status=CreditRecordStatus.CONFIRMED).filter(
             Q(publicity_ends_on__isnull=True) | Q(publicity_ends_on__gt=at)
         )
+
+    def published(self, at: datetime.date | None = None) -> CreditRecordQuerySet:
+        """What publication (portal, reports, exports) may show: in effect and not repaired."""
+        return self.in_effect(at).filter(repaired_at__isnull=True)
+
+    def visible_to_public(self, at: datetime.date | None = None) -> CreditRecordQuerySet:
+        return self.published(at).filter(catalogue_item__visibility=CatalogueItem.Visibility.PUBLIC)
 
     def visible_to_agency(self, agency: Agency | None) -> CreditRecordQuerySet:
         """Public and government data for any agency; restricted data only for its supplier."""
@@ -530,12 +605,21 @@ class CreditRecordQuerySet(models.QuerySet):
         )
 
     def for_agency(self, agency: Agency) -> CreditRecordQuerySet:
-        return self.filter(agency=agency)
+        """Records an agency's staff manage: those it decided or supplied."""
+        return self.filter(Q(agency=agency) | Q(supplier=agency))
+
+    def late(self) -> CreditRecordQuerySet:
+        return self.filter(on_time=False)
 
 
 @pghistory.track()
 class CreditRecord(models.Model):
-    """A credit record held against a subject; licences and penalties are 'double publicity'."""
+    """A credit record held against a subject; licences and penalties are 'double publicity'.
+
+    Written only through `registry.services` (`credit_record_create/confirm/correct/withdraw`).
+    """
+
+    Status = CreditRecordStatus
 
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="credit_records")
     catalogue_item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT)
@@ -543,14 +627,47 @@ class CreditRecord(models.Model):
         Agency,
         on_delete=models.PROTECT,
         related_name="credit_records",
-        help_text=_("The deciding or supplying agency."),
+        help_text=_("The deciding agency."),
+    )
+    supplier = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supplied_credit_records",
+        help_text=_("The agency that filed the record (the deciding agency or its superior)."),
     )
     decision_number = models.CharField(max_length=100, blank=True)
     decision_date = models.DateField()
     title = models.CharField(max_length=200)
     content = models.TextField()
     legal_basis = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=16, choices=Severity.choices, blank=True)
+    penalty_kind = models.CharField(max_length=100, blank=True)
+    amount_yuan = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
+    licence_kind = models.CharField(max_length=100, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
     publicity_ends_on = models.DateField(null=True, blank=True)
+    # Existing rows were published before review existed; services always set this explicitly.
+    status = models.CharField(
+        max_length=16, choices=CreditRecordStatus.choices, default=CreditRecordStatus.CONFIRMED
+    )
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    due_by = models.DateField(
+        null=True, blank=True, help_text=_("7 working days after the decision (double publicity).")
+    )
+    on_time = models.BooleanField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_document = models.CharField(max_length=100, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+    repaired_at = models.DateTimeField(null=True, blank=True)
+    # Rows from before the (deciding agency, item, decision number) key was enforced.
+    legacy_unkeyed = models.BooleanField(default=False, editable=False)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -560,12 +677,34 @@ class CreditRecord(models.Model):
     class Meta:
         ordering = ["-decision_date", "-id"]
         indexes = [
-            # Subject page: a subject's records newest first.
+            # Subject page and agency file: a subject's records newest first.
             models.Index(name="creditrecord_subject_date", fields=["subject", "-decision_date"]),
+            # An agency's own late records (GET /api/v1/credit-records/?late=1) and /stats/.
+            models.Index(name="creditrecord_supplier_ontime", fields=["supplier", "on_time"]),
+        ]
+        constraints = [
+            # Idempotency key of the collection API: one record per decision.
+            models.UniqueConstraint(
+                name="creditrecord_one_per_decision",
+                fields=["agency", "catalogue_item", "decision_number"],
+                condition=Q(legacy_unkeyed=False) & ~Q(decision_number=""),
+            ),
+            models.CheckConstraint(
+                name="creditrecord_status_known",
+                condition=Q(status__in=CreditRecordStatus.values),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.decision_number})"
+
+    @property
+    def is_published(self) -> bool:
+        return (
+            self.status == CreditRecordStatus.CONFIRMED
+            and self.repaired_at is None
+            and (self.publicity_ends_on is None or self.publicity_ends_on > timezone.localdate())
+        )
 
     def clean(self) -> None:
         super().clean()
@@ -578,8 +717,128 @@ class CreditRecord(models.Model):
                 raise ValidationError(
                     {"decision_number": _("Licences and penalties cite their decision number.")}
                 )
-        if item and item.publicity_months and self.decision_date and not self.publicity_ends_on:
-            self.publicity_ends_on = add_months(self.decision_date, item.publicity_months)
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValidationError({"valid_until": _("A licence cannot end before it starts.")})
+        if self.amount_yuan is not None and self.amount_yuan < 0:
+            raise ValidationError({"amount_yuan": _("An amount cannot be negative.")})
+        forbidden = forbidden_term_in(f"{self.title} {self.content}")
+        if forbidden:
+            raise ValidationError(
+                {
+                    "content": _(
+                        "Credit records may not hold religious, biometric, genetic, medical or "
+                        "political information (found '%(term)s')."
+                    )
+                    % {"term": forbidden}
+                }
+            )
+        if item and self.decision_date and not self.publicity_ends_on:
+            _minimum, maximum = item.publicity_for(self.severity)
+            if maximum:
+                self.publicity_ends_on = add_months(self.decision_date, maximum)
+
+
+class CreditRecordChange(models.Model):
+    """Append-only outbox of what happened to a credit record, written in the same transaction
+    as the change. Agencies holding copies read it as a feed (by id); nothing is lost if a
+    worker or the broker is down, because the row is the message."""
+
+    class Kind(models.TextChoices):
+        FILED = "filed", _("filed")
+        PUBLISHED = "published", _("published")
+        CORRECTED = "corrected", _("corrected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+        REPAIRED = "repaired", _("repaired")
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
+    reason = models.CharField(max_length=500, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} record {self.record_id}"
+
+
+# What a penalty record's repair application shows (NDRC Order No. 58 of 2023: the penalty
+# was carried out, the violation corrected, and a credit commitment signed). Codes shared with
+# the lists' repair conditions, so the portal labels them the same way.
+RECORD_REPAIR_CONDITIONS = ("obligation_met", "proof_of_correction", "credit_commitment")
+RECORD_REPAIR_WORKING_DAYS = 10
+
+
+def record_repair_evidence_path(instance, filename: str) -> str:
+    # Random name, no user-supplied part, outside MEDIA_ROOT (see private_storage).
+    return f"record-repairs/{uuid.uuid4().hex}"
+
+
+def private_storage() -> FileSystemStorage:
+    """Outside MEDIA_ROOT and any URL: evidence is personal data, served only through views
+    that check permission."""
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+@pghistory.track()
+class RecordRepair(models.Model):
+    """A credit repair application for a penalty record (信用修复), decided by the deciding
+    agency within 10 working days."""
+
+    class Status(models.TextChoices):
+        # The same codes as the lists' objections and repairs, so the portal shows them alike.
+        PENDING = "pending", _("pending")
+        GRANTED = "upheld", _("granted")
+        REFUSED = "rejected", _("refused")
+
+    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="repairs")
+    tracking_number = models.CharField(max_length=32, unique=True)
+    applicant_name = models.CharField(max_length=200)
+    contact = models.CharField(max_length=200)
+    conditions_met = ArrayField(models.CharField(max_length=32), default=list, blank=True)
+    statement = models.TextField()
+    evidence = models.FileField(
+        upload_to=record_repair_evidence_path, storage=private_storage, blank=True
+    )
+    filed_at = models.DateTimeField(default=timezone.now)
+    decide_by = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    is_overdue = models.BooleanField(default=False)
+    decision_reasons = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at"]
+        indexes = [
+            # The overdue sweep: pending applications by due date.
+            models.Index(
+                name="recordrepair_pending_due",
+                fields=["decide_by"],
+                condition=Q(status="pending"),
+            )
+        ]
+        constraints = [
+            # At most one open application per record.
+            models.UniqueConstraint(
+                name="recordrepair_one_pending",
+                fields=["record"],
+                condition=Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+
+def forbidden_term_in(text: str) -> str | None:
+    """The first forbidden phrase (FORBIDDEN_TERMS) found in `text`, else None."""
+    lowered = f"{text} ".lower()
+    return next((term for term in FORBIDDEN_TERMS if term in lowered), None)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

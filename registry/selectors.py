@@ -25,7 +25,14 @@ from django.db.models import (
 from django.db.models.functions import Length, Substr
 
 from registry import identifiers, names, privacy
-from registry.models import FormerIdentifier, FormerName, Subject, SubjectRole
+from registry.models import (
+    Agency,
+    CreditRecord,
+    FormerIdentifier,
+    FormerName,
+    Subject,
+    SubjectRole,
+)
 from registry.privacy import may_view_personal_ids  # noqa: F401 - re-exported
 
 
@@ -52,6 +59,17 @@ def subject_detail_queryset() -> QuerySet[Subject]:
         "former_names",
         "former_identifiers",
     )
+
+
+def agency_and_subordinates(agency: Agency) -> list[Agency]:
+    """The agency and every agency beneath it (breadth-first over `parent`, a few levels)."""
+    found = [agency]
+    frontier = [agency.pk]
+    while frontier:
+        children = list(Agency.objects.filter(parent_id__in=frontier))
+        found.extend(children)
+        frontier = [c.pk for c in children]
+    return found
 
 
 def display_identifier(subject: Subject, *, reveal: bool) -> str:
@@ -486,3 +504,25 @@ def _attach_matches(result: SubjectSearch, terms, former, in_name, pinyin) -> No
             row.match = "typo"
         else:
             row.match = {0: "name", 1: "former_name"}.get(tier, "pinyin")
+
+
+def timeliness_by_agency() -> list[dict]:
+    """Per supplying agency: records received since timeliness was tracked, how many within
+    7 working days of their decision, and the share on time in percent (one GROUP BY on the
+    creditrecord_supplier_ontime index). Withdrawn records count: lateness is about arrival."""
+    rows = (
+        CreditRecord.objects.filter(on_time__isnull=False, supplier__isnull=False)
+        .values("supplier_id", "supplier__short_name", "supplier__name_en")
+        .annotate(total=Count("pk"), on_time=Count("pk", filter=Q(on_time=True)))
+        .order_by("supplier__short_name")
+    )
+    return [
+        {
+            "agency": row["supplier__short_name"],
+            "agency_en": row["supplier__name_en"],
+            "total": row["total"],
+            "on_time": row["on_time"],
+            "share": round(100 * row["on_time"] / row["total"], 1),
+        }
+        for row in rows
+    ]

@@ -12,7 +12,6 @@ from django.db import transaction
 from registry.models import (
     Agency,
     CatalogueItem,
-    CreditRecord,
     Division,
     FormerIdentifier,
     FormerName,
@@ -174,33 +173,6 @@ def subject_rename(*, actor: User, subject: Subject, new_name: str, on: datetime
     return subject
 
 
-def ensure_may_record(actor: User, agency: Agency) -> None:
-    """Clerks create and edit credit records only for their own agency."""
-    if actor.is_superuser:
-        return
-    if actor.agency_id is None or actor.agency_id != agency.pk:
-        raise PermissionDenied("You may record only your own agency's credit records.")
-
-
-@transaction.atomic
-def credit_record_save(
-    *, actor: User, record: CreditRecord, reason: str = "credit record saved"
-) -> CreditRecord:
-    """Create or update a credit record for the actor's agency."""
-    if record.pk:
-        stored = CreditRecord.objects.select_for_update().get(pk=record.pk)
-        ensure_may_record(actor, stored.agency)
-    if not record.agency_id and actor.agency_id:
-        record.agency = actor.agency
-    ensure_may_record(actor, record.agency)
-    if record.created_by_id is None:
-        record.created_by = actor
-    with audited(actor, reason):
-        record.full_clean()
-        record.save()
-    return record
-
-
 @transaction.atomic
 def catalogue_item_save(*, actor: User, item: CatalogueItem) -> CatalogueItem:
     if not actor.is_superuser and (actor.agency_id != item.supplying_agency_id):
@@ -209,3 +181,39 @@ def catalogue_item_save(*, actor: User, item: CatalogueItem) -> CatalogueItem:
         item.full_clean()
         item.save()
     return item
+
+
+# Credit records have their own module (create/confirm/correct/withdraw/repair); re-exported so
+# callers use `registry.services.credit_record_*` like every other write.
+from registry.credit_records import (  # noqa: E402
+    RecordConflict,
+    RecordInput,
+    credit_record_confirm,
+    credit_record_correct,
+    credit_record_create,
+    credit_record_withdraw,
+    credit_records_create_bulk,
+)
+from registry.record_repairs import (  # noqa: E402
+    credit_record_repair_apply,
+    credit_record_repair_decide,
+)
+
+__all__ = [
+    "credit_record_repair_apply",
+    "credit_record_repair_decide",
+    "FormerNameInput",
+    "RecordConflict",
+    "RecordInput",
+    "RoleInput",
+    "catalogue_item_save",
+    "credit_record_confirm",
+    "credit_record_correct",
+    "credit_record_create",
+    "credit_record_withdraw",
+    "credit_records_create_bulk",
+    "ensure_may_register",
+    "subject_register",
+    "subject_rename",
+    "subject_role_add",
+]

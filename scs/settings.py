@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "blacklists",
     "sanctions",
     "publicity",
+    "sharing",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,8 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 MEDIA_URL = "media/"
+# Files no URL may serve (consent evidence): read only through views that check permission.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))
 
 # --- Security: strict whenever DEBUG is off -------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -240,6 +243,16 @@ CELERY_BEAT_SCHEDULE = {
     "lists-watch-candidates": {
         "task": "blacklists.tasks.detect_watch_candidates",
         "schedule": crontab(minute=5, hour=2),
+    },
+    # Registry: flag penalty-record repair applications past their 10 working days.
+    "registry-record-repairs-overdue": {
+        "task": "registry.tasks.flag_overdue_record_repairs",
+        "schedule": crontab(minute=20, hour=1),
+    },
+    # Sharing: flag unusual consultations of the previous day to agency administrators.
+    "sharing-usage-scan": {
+        "task": "sharing.tasks.flag_unusual_use",
+        "schedule": crontab(minute=40, hour=1),
     },
     # Sanctions: re-enqueue outbox events a lost message or a Redis outage left pending.
     "sanctions-outbox-sweep": {"task": "sanctions.tasks.sweep_outbox", "schedule": 30.0},

@@ -7,9 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from blacklists.urls import api_urlpatterns as lists_api
 from registry import api as registry_api
 from sanctions.urls import api_urlpatterns as sanctions_api
+from sharing.urls import api_urlpatterns as sharing_api
 
 api_v1 = [
     *sanctions_api,
+    *sharing_api,
     path("subjects/", registry_api.SubjectListCreate.as_view(), name="subject-list"),
     path("subject-lookup/", registry_api.SubjectLookup.as_view(), name="subject-lookup"),
     path(

@@ -89,21 +89,23 @@ def test_credit_record_only_for_own_agency(samr, customs):
     item.save()
     clerk = f.user("samr-clerk", samr)
     other = f.user("customs-clerk", customs)
-    company = f.subject()
-    record = CreditRecord(
-        subject=company,
+    data = services.RecordInput(
+        subject=f.subject(),
         catalogue_item=item,
         decision_number="市监罚〔2026〕1号",
         decision_date=datetime.date(2026, 3, 1),
         title="行政处罚",
         content="罚款五千元",
     )
-    services.credit_record_save(actor=clerk, record=record)
-    assert record.agency == samr
+    record, created = services.credit_record_create(actor=clerk, data=data)
+    assert created and record.agency == samr and record.supplier == samr
     assert record.publicity_ends_on == datetime.date(2029, 3, 1)
-    record.content = "篡改"
     with pytest.raises(PermissionDenied):
-        services.credit_record_save(actor=other, record=record)
+        services.credit_record_correct(
+            actor=other, record=record, changes={"content": "篡改"}, reason="x"
+        )
+    with pytest.raises(PermissionDenied):
+        services.credit_record_create(actor=other, data=data)
 
 
 def test_penalty_needs_decision_number(samr):
@@ -201,8 +203,8 @@ class TestClerkAdmin:
         assert client.get(f"/admin/registry/creditrecord/{theirs.pk}/change/").status_code == 302
         assert client.get(f"/admin/registry/creditrecord/{mine.pk}/change/").status_code == 200
 
-    def test_clerk_creates_record_for_own_agency_via_admin(self, client, samr, carol):
-        item = catalogue_item(samr)
+    def test_clerk_creates_record_for_own_agency_via_admin(self, client, customs, carol):
+        item = catalogue_item(customs, code="N-002", requires_review=False)
         item.save()
         company = f.subject()
         self.login(client, carol)

@@ -1,0 +1,366 @@
+"""Collection: agencies supply credit records (issue 12).
+
+Every write goes through `registry.services.credit_record_*`, the same services as the admin.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from registry import selectors as registry_selectors
+from registry import services
+from registry.credit_records import CORRECTABLE, RecordConflict
+from registry.models import Agency, CatalogueItem, CreditRecord
+from scs.api import KeysetPagination, idempotent
+from sharing import parsing
+from sharing.selectors import record_row
+
+
+def _agency_of(request) -> Agency:
+    agency = getattr(request.user, "agency", None)
+    if agency is None:
+        raise PermissionDenied("Credit records are supplied by an agency's token.")
+    return agency
+
+
+def record_body(record: CreditRecord, request) -> dict:
+    """A record as its supplier sees it: the shared fields plus review and timeliness."""
+    body = record_row(record)
+    reveal = registry_selectors.may_view_personal_ids(request.user)
+    body.update(
+        {
+            "subject_identifier": registry_selectors.display_identifier(
+                record.subject, reveal=reveal
+            ),
+            "subject_name": record.subject.name,
+            "status": record.status,
+            "received_at": record.created_at,
+            "due_by": record.due_by,
+            "on_time": record.on_time,
+            "withdrawn_at": record.withdrawn_at,
+            "url": reverse("credit-record-detail", args=[record.pk]),
+        }
+    )
+    return body
+
+
+def _records():
+    return CreditRecord.objects.select_related("catalogue_item", "agency__subject", "subject")
+
+
+class CatalogueItemSerializer(serializers.ModelSerializer):
+    supplying_agencies = serializers.SerializerMethodField()
+    entitled_agencies = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CatalogueItem
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "category",
+            "visibility",
+            "record_type",
+            "supplying_agencies",
+            "entitled_agencies",
+            "legal_basis",
+            "requires_review",
+            "publicity_months",
+            "min_publicity_months",
+            "serious_min_publicity_months",
+            "serious_publicity_months",
+            "publicity_source",
+        ]
+
+    def get_supplying_agencies(self, item) -> list[str]:
+        return [item.supplying_agency.subject.identifier]
+
+    def get_entitled_agencies(self, item) -> list[str]:
+        return [a.subject.identifier for a in item.entitled_agencies.all()]
+
+
+class CatalogueList(generics.ListAPIView):
+    """`GET /api/v1/catalogue/`: every item the platform may hold (the catalogue is public
+    knowledge for every agency)."""
+
+    serializer_class = CatalogueItemSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        entitled = Prefetch("entitled_agencies", queryset=Agency.objects.select_related("subject"))
+        return (
+            CatalogueItem.objects.select_related("supplying_agency__subject")
+            .prefetch_related(entitled)
+            .order_by("code")
+        )
+
+
+class RecordOut(serializers.Serializer):
+    def to_representation(self, record):
+        return record_body(record, self.context["request"])
+
+
+class CreditRecordListCreate(generics.ListAPIView):
+    """`GET` the caller's agency's records (`?late=true` for those supplied after 7 working
+    days, `?status=pending|confirmed|withdrawn`); `POST` one record."""
+
+    serializer_class = RecordOut
+    pagination_class = KeysetPagination
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CreditRecord.objects.none()
+        agency = _agency_of(self.request)
+        qs = _records().for_agency(agency)
+        if self.request.query_params.get("late") in ("1", "true", "yes"):
+            qs = qs.late()
+        state = self.request.query_params.get("status")
+        if state:
+            if state not in CreditRecord.Status.values:
+                raise DRFValidationError({"status": [f"One of {CreditRecord.Status.values}."]})
+            qs = qs.filter(status=state)
+        return qs
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @idempotent
+    def post(self, request):
+        _agency_of(request)
+        row = request.data
+        parsed = parsing.parse_row(row, parsing.Lookups.for_rows([row]))
+        if isinstance(parsed, dict):
+            raise DRFValidationError(parsed)
+        try:
+            record, created = services.credit_record_create(actor=request.user, data=parsed)
+        except RecordConflict as exc:
+            return conflict_response(exc.record, exc.differences)
+        record = _records().get(pk=record.pk)
+        return Response(
+            record_body(record, request),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+def conflict_response(record: CreditRecord, differences: list[str]) -> Response:
+    correct = reverse("credit-record-correct", args=[record.pk])
+    return Response(
+        {
+            "detail": (
+                "This decision is already recorded with different values; to change it, send a "
+                f"correction to {correct}."
+            ),
+            "errors": {name: ["Differs from the recorded value."] for name in differences},
+            "record": record.pk,
+            "correct": correct,
+        },
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
+def _flag(request, name: str) -> bool:
+    return str(request.query_params.get(name, "")).lower() in ("1", "true", "yes")
+
+
+class CreditRecordBulk(APIView):
+    """`POST /api/v1/credit-records/bulk/?dry_run=true&all_or_nothing=true`: up to 10 000
+    records as a JSON array or JSON Lines (`Content-Type: application/x-ndjson`)."""
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter("dry_run", bool, description="Validate only; write nothing."),
+            OpenApiParameter("all_or_nothing", bool, description="Any bad row: write nothing."),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def post(self, request):
+        _agency_of(request)
+        try:
+            rows = parsing.parse_body(request.body, request.content_type or "")
+        except parsing.BatchError as exc:
+            raise DRFValidationError({"records": [str(exc)]}) from exc
+        lookups = parsing.Lookups.for_rows(rows)
+        parsed = [parsing.parse_row(row, lookups) for row in rows]
+        dry_run = _flag(request, "dry_run")
+        outcomes = services.credit_records_create_bulk(
+            actor=request.user,
+            rows=parsed,
+            dry_run=dry_run,
+            all_or_nothing=_flag(request, "all_or_nothing"),
+            fields_checked=True,  # sharing.parsing checked every field of every row
+        )
+        results, counts = [], {}
+        for number, outcome in enumerate(outcomes, start=1):
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+            row = {"row": number, "outcome": outcome.status}
+            if outcome.record is not None and outcome.record.pk:
+                row["id"] = outcome.record.pk
+            if outcome.errors:
+                row["errors"] = outcome.errors
+            if outcome.status == "conflict":
+                row["correct"] = reverse("credit-record-correct", args=[outcome.record.pk])
+            results.append(row)
+        written = not dry_run and not (
+            _flag(request, "all_or_nothing") and (counts.get("invalid") or counts.get("conflict"))
+        )
+        return Response(
+            {"dry_run": dry_run, "written": written, "counts": counts, "results": results}
+        )
+
+
+class CreditRecordDetail(generics.RetrieveAPIView):
+    serializer_class = RecordOut
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CreditRecord.objects.none()
+        return _records().for_agency(_agency_of(self.request))
+
+
+class CorrectionSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    title = serializers.CharField(max_length=200, required=False)
+    content = serializers.CharField(max_length=20_000, required=False)
+    legal_basis = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    decision_date = serializers.DateField(required=False)
+    penalty = serializers.DictField(required=False)
+    licence = serializers.DictField(required=False)
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["This field cannot be corrected."] for name in sorted(unknown)}
+            )
+        return attrs
+
+
+class _RecordAction(APIView):
+    def record(self, request, pk: int) -> CreditRecord:
+        return get_object_or_404(_records().for_agency(_agency_of(request)), pk=pk)
+
+
+class CreditRecordCorrect(_RecordAction):
+    """`POST {reason, <changed fields>}`: the previous version stays in the history."""
+
+    @extend_schema(request=CorrectionSerializer, responses={200: OpenApiTypes.OBJECT})
+    @idempotent
+    def post(self, request, pk: int):
+        record = self.record(request, pk)
+        data = CorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        reason = values.pop("reason")
+        errors: dict = {}
+        changes = {k: v for k, v in values.items() if k in CORRECTABLE}
+        if "penalty" in values:
+            changes.update(parsing._penalty(values["penalty"], errors))
+        if "licence" in values:
+            changes.update(parsing._licence(values["licence"], errors))
+        if errors:
+            raise DRFValidationError(errors)
+        record = services.credit_record_correct(
+            actor=request.user, record=record, changes=changes, reason=reason
+        )
+        return Response(record_body(_records().get(pk=record.pk), request))
+
+
+class WithdrawalSerializer(serializers.Serializer):
+    document_number = serializers.CharField(max_length=100)
+    reason = serializers.CharField(max_length=2000)
+
+
+class CreditRecordWithdraw(_RecordAction):
+    """`POST {document_number, reason}`: the revoking decision; the record leaves every
+    publication at once."""
+
+    @extend_schema(request=WithdrawalSerializer, responses={200: OpenApiTypes.OBJECT})
+    @idempotent
+    def post(self, request, pk: int):
+        record = self.record(request, pk)
+        data = WithdrawalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.credit_record_withdraw(
+            actor=request.user, record=record, **data.validated_data
+        )
+        return Response(record_body(_records().get(pk=record.pk), request))
+
+
+class CreditRecordConfirm(_RecordAction):
+    """`POST`: a reviewer of the filing agency (not the maker) confirms a pending record."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request, pk: int):
+        record = services.credit_record_confirm(actor=request.user, record=self.record(request, pk))
+        return Response(record_body(_records().get(pk=record.pk), request))
+
+
+class CreditRecordChanges(APIView):
+    """`GET /api/v1/credit-records/changes/?after=<id>&limit=<n>`: what happened to records an
+    agency may hold copies of (published, corrected, withdrawn, repaired), in id order, so an
+    agency that copied a record learns at once that it was repaired or withdrawn. Restricted
+    items only for their own agency; `filed` (still under review) only for the filing agency."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("after", int, description="Last change id already processed"),
+            OpenApiParameter("limit", int, description="At most 1000 (default 200)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        from django.db.models import Q
+
+        from registry.models import CreditRecordChange
+
+        agency = _agency_of(request)
+        try:
+            after = int(request.query_params.get("after", 0))
+            limit = min(max(int(request.query_params.get("limit", 200)), 1), 1000)
+        except ValueError as exc:
+            raise DRFValidationError({"after": ["Use the integer id of the last change."]}) from exc
+        own = Q(record__agency=agency) | Q(record__supplier=agency)
+        shared = ~Q(kind=CreditRecordChange.Kind.FILED) & ~Q(
+            record__catalogue_item__visibility=CatalogueItem.Visibility.RESTRICTED
+        )
+        rows = list(
+            CreditRecordChange.objects.filter(id__gt=after)
+            .filter(own | shared)
+            .order_by("id")
+            .values(
+                "id",
+                "kind",
+                "at",
+                "record_id",
+                "record__catalogue_item__code",
+                "record__agency__subject__identifier",
+                "record__decision_number",
+            )[: limit + 1]
+        )
+        changes = [
+            {
+                "id": r["id"],
+                "kind": r["kind"],
+                "at": r["at"],
+                "record": r["record_id"],
+                "catalogue_item": r["record__catalogue_item__code"],
+                "deciding_agency": r["record__agency__subject__identifier"],
+                "decision_number": r["record__decision_number"],
+            }
+            for r in rows[:limit]
+        ]
+        return Response(
+            {
+                "changes": changes,
+                "next_after": changes[-1]["id"] if changes else after,
+                "more": len(rows) > limit,
+            }
+        )

@@ -1,0 +1,175 @@
+"""Information sharing: purposes of consultation, subjects' consent and the access log.
+
+Reads the registry (subjects, catalogue, credit records), the lists and sanctions; written
+only through `sharing.services`.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pgtrigger
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Agency, CatalogueItem, Subject, User, private_storage
+
+
+class Purpose(models.Model):
+    """Why an agency consults a file: a closed list kept as data (the operator adds more)."""
+
+    code = models.SlugField(max_length=48, unique=True)
+    name = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100, blank=True)
+    is_active = models.BooleanField(default=True)
+    source = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ConsentQuerySet(models.QuerySet):
+    def valid(self, at=None) -> ConsentQuerySet:
+        at = at or timezone.localdate()
+        return self.filter(withdrawn_at__isnull=True, valid_until__gte=at, valid_from__lte=at)
+
+
+def consent_evidence_path(instance, filename: str) -> str:
+    # Random name, no user-supplied part.
+    return f"consents/{uuid.uuid4().hex}"
+
+
+class Consent(models.Model):
+    """A subject's written consent that one agency may read its restricted records for one
+    purpose (Shanghai regulations art. 17, seed 000: non-public information "shall not be
+    sought or provided without the written consent of the subject")."""
+
+    class Given(models.TextChoices):
+        DOCUMENT = "document", _("signed document uploaded by the agency")
+        ONLINE = "online", _("given online by the subject")
+
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="consents")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="consents")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT)
+    all_restricted = models.BooleanField(default=False)
+    items = models.ManyToManyField(CatalogueItem, blank=True)
+    valid_from = models.DateField(default=timezone.localdate)
+    valid_until = models.DateField()
+    given = models.CharField(max_length=16, choices=Given.choices, default=Given.DOCUMENT)
+    evidence = models.FileField(
+        upload_to=consent_evidence_path, storage=private_storage, blank=True
+    )
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    evidence_reference = models.CharField(
+        max_length=200, blank=True, help_text=_("Number of the signed consent document.")
+    )
+    recorded_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        indexes = [
+            # The file: valid consents of one subject for one agency.
+            models.Index(name="consent_subject_agency", fields=["subject", "agency"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="consent_dates_ordered", condition=Q(valid_from__lte=models.F("valid_until"))
+            ),
+            models.CheckConstraint(
+                name="consent_has_evidence",
+                condition=~Q(given="document") | ~Q(evidence_sha256=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"consent {self.pk}: {self.subject_id} → {self.agency_id} ({self.purpose_id})"
+
+
+class Channel(models.TextChoices):
+    FILE = "file", _("file")
+    CREDIT_CHECK = "credit_check", _("credit check")
+    ADMIN = "admin", _("admin page")
+    COMMAND = "command", _("operations command")
+
+
+class Outcome(models.TextChoices):
+    RETURNED = "returned", _("data returned")
+    EMPTY = "empty", _("nothing to return")
+    NOT_FOUND = "not_found", _("no such subject")
+    REFUSED = "refused", _("refused")
+
+
+@pgtrigger.register(
+    # Append-only in the database: UPDATE and DELETE are refused whoever asks (the ORM, raw SQL,
+    # the admin). TRUNCATE needs the table owner's rights, which the application never uses.
+    pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+)
+class Consultation(models.Model):
+    """The access log: one row per consultation of a subject's data by anyone, including failed
+    and empty ones. Kept at least 5 years (never deleted by the platform)."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    username = models.CharField(max_length=150)
+    agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(Subject, null=True, on_delete=models.PROTECT, related_name="+")
+    # What was asked for when no subject matched, masked like everywhere else.
+    asked = models.CharField(max_length=40, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    purpose = models.CharField(max_length=48, blank=True)
+    reference = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    items = models.JSONField(default=list, blank=True)
+    restricted_withheld = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # access_log <identifier>, the subject's own history (issue 13): newest first.
+            models.Index(name="consultation_subject_id", fields=["subject", "-id"]),
+            # An agency administrator reading its staff's consultations; the daily usage scan.
+            models.Index(name="consultation_agency_at", fields=["agency", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.channel} {self.subject_id}"
+
+
+class UsageFlag(models.Model):
+    """Unusual use found by the daily scan, for the agency administrator to look into."""
+
+    class Kind(models.TextChoices):
+        VOLUME = "volume", _("far more subjects than peers")
+        NO_REFERENCE = "no_reference", _("consultations without a reference")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    count = models.PositiveIntegerField()
+    detail = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "agency"]
+        constraints = [
+            # The scan is idempotent: one flag per user, day and kind.
+            models.UniqueConstraint(name="usageflag_once", fields=["user", "day", "kind"])
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.user_id} {self.kind} {self.count}"
