@@ -68,6 +68,17 @@ def _ensure_reviewer(actor: User | None, definition: ListDefinition) -> None:
         raise PermissionDenied("This step needs a reviewer of the owning agency.")
 
 
+def _ensure_named_person(actor: User | None, step: str) -> None:
+    """Approvals, publications and decisions need a named person: a personal sign-in or a
+    personal token, never a shared system token (issue 10). `actor=None` is the list clock
+    acting by rule (window lapsed, end date reached), audited as "system"."""
+    if actor is not None and actor.is_system:
+        raise PermissionDenied(
+            f"{step} needs a named person (a personal sign-in or personal token), "
+            "not a shared system token."
+        )
+
+
 def _lock(entry: ListEntry) -> ListEntry:
     # Row lock: two clerks (or a clerk and the clock task) acting on one entry serialise here,
     # so a transition is decided on the state it actually changes. of=("self",): lock the entry
@@ -251,6 +262,7 @@ def list_entry_approve(*, actor: User, entry: ListEntry, reason: str = "") -> Li
     """Approval by a different user of the owning agency with the reviewer role."""
     entry = _lock(entry)
     _ensure_reviewer(actor, entry.list)
+    _ensure_named_person(actor, "Approval")
     _expect(entry, EntryState.SUBMITTED)
     if actor.pk in (entry.created_by_id, entry.submitted_by_id):
         raise PermissionDenied("Maker-checker: the entry's maker cannot approve it.")
@@ -271,18 +283,32 @@ def list_entry_notify(
     reference: str = "",
     notified_at: datetime.datetime | None = None,
 ) -> ListEntry:
-    """Record how and when the subject was told; the objection window starts then."""
+    """Record how and when the subject was told; the objection window starts then.
+
+    `reference` (the delivery receipt, registered-mail number, e-service record) is required;
+    `notified_at` (default: now) must lie after the approval and not in the future, so a
+    notice cannot be backdated to shorten the objection window (issue 10).
+    Errors: ValidationError on `via`, `reference`, `notified_at` or `state`."""
     entry = _lock(entry)
     _ensure_owner(actor, entry.list)
     _expect(entry, EntryState.APPROVED)
+    errors: dict[str, str] = {}
     if via not in NoticeChannel.values:
-        raise ValidationError({"via": f"Choose one of: {', '.join(NoticeChannel.values)}."})
+        errors["via"] = f"Choose one of: {', '.join(NoticeChannel.values)}."
+    reference = (reference or "").strip()
+    if not reference:
+        errors["reference"] = "Give the notice's reference (receipt, mail or service number)."
     now = timezone.now()
+    backdated = notified_at is not None
     notified_at = notified_at or now
     if notified_at > now:
-        raise ValidationError({"notified_at": "Notice cannot be recorded in the future."})
-    if entry.approved_at and notified_at < entry.approved_at:
-        raise ValidationError({"notified_at": "Notice cannot precede approval."})
+        errors["notified_at"] = "Notice cannot be recorded in the future."
+    elif entry.approved_at and (
+        notified_at < entry.approved_at or (backdated and notified_at == entry.approved_at)
+    ):
+        errors["notified_at"] = "Notice must come after the approval."
+    if errors:
+        raise ValidationError(errors)
     with audited(actor, f"subject notified ({via})"):
         entry.state = EntryState.NOTIFIED
         entry.notified_at = notified_at
@@ -318,6 +344,7 @@ def list_entry_publish(
     now = now or timezone.now()
     entry = _lock(entry)
     _ensure_owner(actor, entry.list)
+    _ensure_named_person(actor, "Publication")
     _expect(entry, EntryState.NOTIFIED)
     if not entry.list.immediate_publication_basis and now < entry.objection_window_ends_at:
         raise ValidationError(
@@ -350,6 +377,7 @@ def list_entry_revoke(*, actor: User, entry: ListEntry, reason: str) -> ListEntr
     """End an entry for error or by a court ruling; lifts any measures it started."""
     entry = _lock(entry)
     _ensure_reviewer(actor, entry.list)
+    _ensure_named_person(actor, "Revocation")
     _expect(
         entry,
         EntryState.DRAFT,
@@ -416,6 +444,7 @@ def objection_decide(
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     entry = _lock(objection.entry)
     _ensure_reviewer(actor, entry.list)
+    _ensure_named_person(actor, "A decision on an objection")
     if objection.status != Objection.Status.PENDING:
         raise ValidationError({"status": "This objection is already decided."})
     if not reasons.strip():
@@ -490,6 +519,7 @@ def repair_decide(
     application = RepairApplication.objects.select_for_update().get(pk=application.pk)
     entry = _lock(application.entry)
     _ensure_reviewer(actor, entry.list)
+    _ensure_named_person(actor, "A decision on credit repair")
     if application.status != RepairApplication.Status.PENDING:
         raise ValidationError({"status": "This application is already decided."})
     if not reasons.strip():

@@ -87,6 +87,21 @@ def api_client_for(agency, role="clerk", username=None) -> APIClient:
     return client
 
 
+def personal_api_client(user) -> APIClient:
+    """A personal token of a named person (not a shared system user), as issue_token --person
+    gives: approvals, publications and decisions need one."""
+    _instance, token = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def bob_api(bob):
+    return personal_api_client(bob)
+
+
 @pytest.fixture
 def caac_api(caac):
     return api_client_for(caac)

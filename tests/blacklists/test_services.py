@@ -153,7 +153,9 @@ def test_full_lifecycle_to_publication(make_entry, alice, bob):
     assert (entry.state, entry.submitted_by) == (EntryState.SUBMITTED, alice)
     entry = services.list_entry_approve(actor=bob, entry=entry)
     assert (entry.state, entry.approved_by) == (EntryState.APPROVED, bob)
-    entry = services.list_entry_notify(actor=alice, entry=entry, via="in_person")
+    entry = services.list_entry_notify(
+        actor=alice, entry=entry, via="in_person", reference="送达回证 7"
+    )
     assert entry.state == EntryState.NOTIFIED
     assert entry.objection_window_ends_at == entry.notified_at + datetime.timedelta(days=15)
     later = entry.objection_window_ends_at + datetime.timedelta(seconds=1)
@@ -217,7 +219,9 @@ def test_transition_from_the_wrong_state_is_refused(make_entry, alice, bea, stat
     calls = {
         "submit": lambda: services.list_entry_submit(actor=alice, entry=entry),
         "approve": lambda: services.list_entry_approve(actor=bea, entry=entry),
-        "notify": lambda: services.list_entry_notify(actor=alice, entry=entry, via="electronic"),
+        "notify": lambda: services.list_entry_notify(
+            actor=alice, entry=entry, via="electronic", reference="N-1"
+        ),
         "publish": lambda: services.list_entry_publish(actor=alice, entry=entry, now=far),
         "return": lambda: services.list_entry_return(actor=bea, entry=entry, reason="补正"),
         "revoke": lambda: services.list_entry_revoke(actor=bea, entry=entry, reason="错误"),
@@ -239,7 +243,9 @@ def test_clerk_of_agency_b_cannot_touch_agency_a_entries(make_entry, carol, cust
     far = timezone.now() + datetime.timedelta(days=365)
     calls = {
         "submit": lambda: services.list_entry_submit(actor=carol, entry=entry),
-        "notify": lambda: services.list_entry_notify(actor=carol, entry=entry, via="electronic"),
+        "notify": lambda: services.list_entry_notify(
+            actor=carol, entry=entry, via="electronic", reference="N-1"
+        ),
         "publish": lambda: services.list_entry_publish(actor=carol, entry=entry, now=far),
         "update": lambda: services.list_entry_update(actor=carol, entry=entry, facts="x"),
         "revoke": lambda: services.list_entry_revoke(actor=reviewer_b, entry=entry, reason="x"),
@@ -277,13 +283,14 @@ def test_return_to_draft_needs_a_reviewer_and_a_reason(make_entry, alice, bob):
 def test_notice_checks_channel_and_time(make_entry, alice):
     entry = make_entry("approved")
     with pytest.raises(ValidationError) as exc:
-        services.list_entry_notify(actor=alice, entry=entry, via="carrier_pigeon")
+        services.list_entry_notify(actor=alice, entry=entry, via="carrier_pigeon", reference="N-1")
     assert fields_of(exc) == {"via"}
     with pytest.raises(ValidationError) as exc:
         services.list_entry_notify(
             actor=alice,
             entry=entry,
             via="electronic",
+            reference="N-1",
             notified_at=timezone.now() + datetime.timedelta(hours=1),
         )
     assert fields_of(exc) == {"notified_at"}
@@ -292,9 +299,24 @@ def test_notice_checks_channel_and_time(make_entry, alice):
             actor=alice,
             entry=entry,
             via="electronic",
+            reference="N-1",
             notified_at=entry.approved_at - datetime.timedelta(minutes=1),
         )
     assert fields_of(exc) == {"notified_at"}
+    # Backdated to the very moment of approval: still refused (notice follows approval).
+    with pytest.raises(ValidationError) as exc:
+        services.list_entry_notify(
+            actor=alice,
+            entry=entry,
+            via="electronic",
+            reference="N-1",
+            notified_at=entry.approved_at,
+        )
+    assert fields_of(exc) == {"notified_at"}
+    for blank in ("", "  \u3000 "):
+        with pytest.raises(ValidationError) as exc:
+            services.list_entry_notify(actor=alice, entry=entry, via="electronic", reference=blank)
+        assert fields_of(exc) == {"reference"}
     entry.refresh_from_db()
     assert entry.state == EntryState.APPROVED
 
@@ -613,3 +635,33 @@ def test_clock_changes_are_attributed_to_the_system(notified):
     assert last.pgh_context.metadata["username"] == "system"
     assert last.pgh_context.metadata["user"] is None
     assert "objection window lapsed" in last.pgh_context.metadata["reason"]
+
+
+# --- accountability: decisions by a named person ------------------------------------------------
+
+
+def test_shared_system_users_cannot_approve_publish_or_decide(court, make_entry, company):
+    system_reviewer = f.user("court-system", court, "reviewer", is_system=True)
+    submitted = make_entry("submitted")
+    with pytest.raises(PermissionDenied, match="named person"):
+        services.list_entry_approve(actor=system_reviewer, entry=submitted)
+    notified = make_entry("notified")
+    far = notified.objection_window_ends_at + datetime.timedelta(days=1)
+    with pytest.raises(PermissionDenied, match="named person"):
+        services.list_entry_publish(actor=system_reviewer, entry=notified, now=far)
+    with pytest.raises(PermissionDenied, match="named person"):
+        services.list_entry_revoke(actor=system_reviewer, entry=notified, reason="错误")
+    published = make_entry("published")
+    objection = services.objection_file(
+        entry=published, filed_by_name="张三", contact="13800000000", disputed_facts="金额有误"
+    )
+    with pytest.raises(PermissionDenied, match="named person"):
+        services.objection_decide(
+            actor=system_reviewer, objection=objection, upheld=True, reasons="成立"
+        )
+    submitted.refresh_from_db()
+    notified.refresh_from_db()
+    objection.refresh_from_db()
+    assert submitted.state == EntryState.SUBMITTED
+    assert notified.state == EntryState.NOTIFIED
+    assert objection.status == Objection.Status.PENDING
