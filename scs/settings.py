@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "import_export",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "scs",
     "registry",
     "blacklists",
@@ -50,14 +53,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "scs.security.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "scs.security.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: answers a locked-out sign-in attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "scs.urls"
@@ -99,6 +108,12 @@ CACHES = {
     }
 }
 
+# django-axes first: it refuses a locked account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -139,6 +154,40 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Staff sign-in (issue 10) -------------------------------------------------------------
+# Lockout per account and per address (either one locks), reset by a successful sign-in.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "scs.security.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "scs.security.lockout_response"
+AXES_VERBOSE = False
+# Proxies whose X-Forwarded-For is believed (CIDRs); empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# TOTP second factor: required for these roles (and superusers), offered to the others.
+STAFF_OTP_REQUIRED_ROLES = ("reviewer", "admin")
+OTP_TOTP_ISSUER = "SCS"
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
+STAFF_SESSION_ABSOLUTE_SECONDS = env.int("STAFF_SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
+SESSION_COOKIE_AGE = STAFF_SESSION_ABSOLUTE_SECONDS
+
+# Content-Security-Policy: our own origin only; no inline script or style anywhere we serve.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {

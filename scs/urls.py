@@ -2,11 +2,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from blacklists.urls import api_urlpatterns as lists_api
 from registry import api as registry_api
 from sanctions.urls import api_urlpatterns as sanctions_api
+from scs import views as scs_views
 
 api_v1 = [
     *sanctions_api,
@@ -20,10 +21,11 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("admin/otp/", scs_views.otp_verify, name="staff-otp"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("publicity.urls")),
 ]

@@ -132,6 +132,32 @@ def anonymous():
     return APIClient()
 
 
+@pytest.fixture(autouse=True)
+def _staff_second_factor(monkeypatch):
+    """`client.force_login` skips the password; here it also stands in for the second factor
+    of staff who must have one. The real sign-in (password, lockout, TOTP enrolment and
+    codes) is tested with real requests in tests/test_security.py."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from scs.security import otp_required
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if otp_required(user):
+            device, _new = TOTPDevice.objects.get_or_create(
+                user=user, name="test", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def today():
     return datetime.date.today()
