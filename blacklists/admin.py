@@ -375,8 +375,19 @@ class DecisionAdminMixin:
 @admin.register(Objection)
 class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
     agency_field = "entry__list__owner"
-    list_display = ["tracking_number", "entry", "status", "decide_by", "is_overdue", "filed_at"]
-    list_filter = ["status", "is_overdue"]
+    list_display = [
+        "tracking_number",
+        "entry",
+        "status",
+        "admit_by",
+        "admitted_at",
+        "admission_overdue",
+        "decide_by",
+        "is_overdue",
+        "filed_at",
+    ]
+    list_filter = ["status", "admission_overdue", "is_overdue"]
+    actions = ["admit"]
     search_fields = ["tracking_number", "entry__subject__identifier"]
     list_select_related = ["entry"]
     readonly_fields = [
@@ -388,6 +399,11 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "disputed_facts",
         "evidence",
         "filed_at",
+        "filed_by_subject_account",
+        "admit_by",
+        "admitted_at",
+        "admitted_by",
+        "admission_overdue",
         "decide_by",
         "status",
         "is_overdue",
@@ -397,6 +413,17 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "decided_at",
         "audit_history",
     ]
+
+    @admin.action(description="Admit the selected objections (holds the entry out of publicity)")
+    def admit(self, request, queryset):
+        for objection in queryset.filter(status="pending", admitted_at__isnull=True):
+            run_service(
+                request,
+                services.objection_admit,
+                actor=request.user,
+                objection=objection,
+                success=f"Objection {objection.tracking_number} admitted.",
+            )
 
     def decide(self, request, obj, data):
         run_service(

@@ -193,9 +193,9 @@ class ListEntryQuerySet(models.QuerySet):
 
     def in_publicity(self, at: datetime.date | None = None) -> ListEntryQuerySet:
         """What the public may see: published on a public list, within the publicity
-        period, and not held back by a pending objection."""
+        period, and not held back by a pending objection that holds (see Objection.holds)."""
         at = at or timezone.localdate()
-        pending = Objection.objects.filter(entry=models.OuterRef("pk"), status="pending")
+        pending = Objection.objects.filter(entry=models.OuterRef("pk"), status="pending").holding()
         return (
             self.filter(state=EntryState.PUBLISHED, list__is_public=True)
             .filter(Q(publicity_ends_on__isnull=True) | Q(publicity_ends_on__gt=at))
@@ -341,11 +341,24 @@ def evidence_path(instance, filename: str) -> str:
     return f"evidence/{instance.tracking_number}/{filename}"
 
 
+class ObjectionQuerySet(models.QuerySet):
+    def holding(self) -> ObjectionQuerySet:
+        """Objections that hold a published entry out of publicity while pending: admitted by
+        a reviewer, or filed by the subject's own verified account (issue 10). A bare
+        anonymous filing holds nothing, so it cannot be used to hide an entry."""
+        return self.filter(Q(admitted_at__isnull=False) | Q(filed_by_subject_account=True))
+
+
 @pghistory.track()
 class Objection(models.Model):
-    """An accuracy dispute (异议). Legality goes to reconsideration or the courts instead."""
+    """An accuracy dispute (异议). Legality goes to reconsideration or the courts instead.
+
+    Admission (受理): a reviewer of the owning agency admits a pending objection within
+    `ADMISSION_WORKING_DAYS` (by `admit_by`); the clock flags `admission_overdue` after that.
+    """
 
     Status = Decision
+    ADMISSION_WORKING_DAYS = 2
 
     entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="objections")
     tracking_number = models.CharField(max_length=32, unique=True)
@@ -357,6 +370,16 @@ class Objection(models.Model):
     disputed_facts = models.TextField()
     evidence = models.FileField(upload_to=evidence_path, blank=True)
     filed_at = models.DateTimeField(default=timezone.now)
+    filed_by_subject_account = models.BooleanField(
+        default=False,
+        help_text=_("Filed by the subject's own verified account: holds the entry at once."),
+    )
+    admit_by = models.DateField(null=True, blank=True)
+    admitted_at = models.DateTimeField(null=True, blank=True)
+    admitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    admission_overdue = models.BooleanField(default=False)
     decide_by = models.DateField()
     status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
     is_overdue = models.BooleanField(default=False)
@@ -368,6 +391,8 @@ class Objection(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-filed_at"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -406,20 +407,52 @@ def objection_file(
     on_behalf: bool = False,
     evidence=None,
     actor: User | None = None,
+    verified_subject: bool = False,
 ) -> Objection:
-    """File an accuracy dispute, by or for the subject (online or at the counter)."""
+    """File an accuracy dispute, by or for the subject (online or at the counter).
+
+    An anonymous filing holds a published entry out of publicity only once a reviewer admits
+    it (`objection_admit`, due within 2 working days: `admit_by`). `verified_subject=True` is
+    the hook for a subject account (issue 13): the caller passes it only when the filer is
+    signed in as the subject itself, verified; such an objection holds the entry at once.
+
+    Refused (ValidationError on `disputed_facts`) while another objection on the entry is
+    pending, and when an earlier decided objection disputed the same facts and no new
+    evidence is attached: a repeat objection without new facts gets its reason, not a hold.
+    """
     entry = _lock(entry)
     _expect(entry, EntryState.NOTIFIED, EntryState.PUBLISHED)
     if not disputed_facts.strip():
         raise ValidationError({"disputed_facts": "Say which facts are wrong."})
+    earlier = list(entry.objections.order_by("-filed_at"))
+    pending = next((o for o in earlier if o.status == Objection.Status.PENDING), None)
+    if pending is not None:
+        raise ValidationError(
+            {
+                "disputed_facts": f"An objection to this entry is already pending "
+                f"({pending.tracking_number}); add to it instead of filing another."
+            }
+        )
+    facts_key = _facts_key(disputed_facts)
+    repeat = next((o for o in earlier if _facts_key(o.disputed_facts) == facts_key), None)
+    if repeat is not None and not evidence:
+        raise ValidationError(
+            {
+                "disputed_facts": f"These facts were already decided in objection "
+                f"{repeat.tracking_number} ({timezone.localdate(repeat.decided_at):%Y-%m-%d}); "
+                "a new objection needs new facts or new evidence."
+            }
+        )
     today = timezone.localdate()
     objection = Objection(
         entry=entry,
         tracking_number=new_tracking_number("OB"),
         filed_by_name=filed_by_name,
         filed_on_behalf=on_behalf,
+        filed_by_subject_account=verified_subject,
         contact=contact,
         disputed_facts=disputed_facts,
+        admit_by=add_working_days(today, Objection.ADMISSION_WORKING_DAYS),
         decide_by=add_working_days(today, entry.list.decision_deadline_working_days),
     )
     if evidence is not None:
@@ -427,6 +460,33 @@ def objection_file(
     objection.full_clean()
     with audited(actor, "objection filed", tracking_number=objection.tracking_number):
         objection.save()
+    return objection
+
+
+def _facts_key(text: str) -> str:
+    """Compare disputed facts ignoring width, case, whitespace and punctuation."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+@transaction.atomic
+def objection_admit(*, actor: User, objection: Objection, reason: str = "") -> Objection:
+    """A reviewer of the owning agency admits (受理) a pending objection: from then until the
+    decision, the entry is held out of publicity where its list says so. Due by `admit_by`
+    (2 working days after filing). Errors: PermissionDenied (not a named reviewer of the
+    owner), ValidationError on `status` (decided or already admitted)."""
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    _ensure_reviewer(actor, objection.entry.list)
+    _ensure_named_person(actor, "Admitting an objection")
+    if objection.status != Objection.Status.PENDING:
+        raise ValidationError({"status": "This objection is already decided."})
+    if objection.admitted_at is not None:
+        raise ValidationError({"status": "This objection is already admitted."})
+    with audited(actor, reason or "objection admitted", tracking_number=objection.tracking_number):
+        objection.admitted_at = timezone.now()
+        objection.admitted_by = actor
+        objection.admission_overdue = False
+        objection.save(update_fields=["admitted_at", "admitted_by", "admission_overdue"])
     return objection
 
 
@@ -457,6 +517,7 @@ def objection_decide(
         objection.decided_by = actor
         objection.decided_at = now
         objection.is_overdue = False
+        objection.admission_overdue = False
         objection.save()
         if upheld and corrected_facts.strip():
             entry.facts = corrected_facts
@@ -597,6 +658,12 @@ def list_clock_flag_overdue(*, now: datetime.datetime | None = None) -> tuple[in
         objections = Objection.objects.filter(
             status="pending", decide_by__lt=today, is_overdue=False
         ).update(is_overdue=True)
+        Objection.objects.filter(
+            status="pending",
+            admitted_at__isnull=True,
+            admit_by__lt=today,
+            admission_overdue=False,
+        ).update(admission_overdue=True)
         repairs = RepairApplication.objects.filter(
             status="pending", decide_by__lt=today, is_overdue=False
         ).update(is_overdue=True)

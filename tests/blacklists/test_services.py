@@ -436,9 +436,12 @@ def test_pending_objection_blocks_publication(notified, alice, bob):
     assert (objection.status, objection.decided_by) == ("rejected", bob)
 
 
-def test_pending_objection_hides_entry_from_publicity_when_the_list_says_so(published, court):
+def test_admitted_objection_hides_entry_from_publicity_when_the_list_says_so(published, court, bob):
     assert ListEntry.objects.in_publicity().filter(pk=published.pk).exists()
-    file_objection(published)
+    objection = file_objection(published)
+    # Filed anonymously: nothing is hidden until a reviewer admits it.
+    assert ListEntry.objects.in_publicity().filter(pk=published.pk).exists()
+    services.objection_admit(actor=bob, objection=objection)
     assert not ListEntry.objects.in_publicity().filter(pk=published.pk).exists()
     # Still in force: holding it out of publicity does not end the legal effect.
     assert ListEntry.objects.in_force().filter(pk=published.pk).exists()
@@ -449,8 +452,51 @@ def test_pending_objection_hides_entry_from_publicity_when_the_list_says_so(publ
         clerk=published.created_by,
         reviewer=published.approved_by,
     )
-    file_objection(other)
+    services.objection_admit(actor=bob, objection=file_objection(other))
     assert ListEntry.objects.in_publicity().filter(pk=other.pk).exists()
+
+
+def test_an_objection_from_the_subjects_verified_account_holds_at_once(published):
+    file_objection(published, verified_subject=True)
+    assert not ListEntry.objects.in_publicity().filter(pk=published.pk).exists()
+
+
+def test_admission_is_due_in_two_working_days_and_flagged_when_late(published, bob, alice):
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 10, 0, tzinfo=TZ), tick=False):
+        objection = file_objection(published)  # a Friday
+    assert objection.admit_by == datetime.date(2026, 11, 24)
+    services.list_clock_flag_overdue(now=datetime.datetime(2026, 11, 24, 18, 0, tzinfo=TZ))
+    objection.refresh_from_db()
+    assert not objection.admission_overdue
+    services.list_clock_flag_overdue(now=datetime.datetime(2026, 11, 25, 9, 0, tzinfo=TZ))
+    objection.refresh_from_db()
+    assert objection.admission_overdue and objection.admitted_at is None
+    with pytest.raises(PermissionDenied):
+        services.objection_admit(actor=alice, objection=objection)  # clerks do not admit
+    services.objection_admit(actor=bob, objection=objection)
+    objection.refresh_from_db()
+    assert objection.admitted_by == bob and not objection.admission_overdue
+    with pytest.raises(ValidationError) as exc:
+        services.objection_admit(actor=bob, objection=objection)
+    assert fields_of(exc) == {"status"}
+
+
+def test_a_second_objection_without_new_facts_is_refused_with_a_reason(published, bob):
+    first = file_objection(published, disputed_facts="欠款已于立案前清偿。")
+    with pytest.raises(ValidationError) as exc:
+        file_objection(published, disputed_facts="另一个说法")
+    assert first.tracking_number in exc.value.message_dict["disputed_facts"][0]
+    services.objection_decide(actor=bob, objection=first, upheld=False, reasons="无清偿凭证。")
+    # Same facts in other widths, spaces and punctuation: refused, naming the decided one.
+    for same in ("欠款已于立案前清偿", " 欠款 已于立案前清偿！", "欠款已于立案前清偿."):
+        with pytest.raises(ValidationError) as exc:
+            file_objection(published, disputed_facts=same)
+        message = exc.value.message_dict["disputed_facts"][0]
+        assert first.tracking_number in message and "new facts" in message
+    # New facts are a new objection.
+    second = file_objection(published, disputed_facts="判决已于2026年3月被再审撤销。")
+    assert second.status == Objection.Status.PENDING
+    assert Objection.objects.filter(entry=published).count() == 2
 
 
 def test_objection_upheld_ends_a_published_entry(published, bob):
