@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core import signing
-from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -49,6 +48,7 @@ from registry.models import (
     SubjectRole,
 )
 from sanctions.models import Measure, Memorandum, Sanction
+from scs.cache import get_or_stale
 
 PAGE_SIZE = 20
 # Candidates collected per branch (current names, former names) before ranking. A boilerplate
@@ -500,8 +500,4 @@ def stats(*, fresh: bool = False) -> dict:
     """Counts of entries in publicity per list and agency, and publications per month.
     Cached STATS_TTL seconds: counting a large table on every page view is not free."""
     key = f"publicity:stats:{timezone.localdate():%Y%m%d}"
-    data = None if fresh else cache.get(key)
-    if data is None:
-        data = _compute_stats()
-        cache.set(key, data, STATS_TTL)
-    return data
+    return get_or_stale(key, _compute_stats, STATS_TTL, fresh=fresh)

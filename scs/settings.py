@@ -97,6 +97,23 @@ DATABASES["default"]["ENGINE"] = "scs.db"
 # Persistent connections: a new PostgreSQL connection per request costs more than the query.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database that refuses or never answers must cost seconds, not minutes (issue 10): the
+# connect timeout bounds a black-holed server; the statement timeout (set for web processes
+# by scs/wsgi.py, 0 = none for commands and workers, which run long batches) bounds a query.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    {
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+        "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+        # A connection whose server vanished is noticed by TCP within ~10 s, not 2 hours.
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+    }
+)
+# Seconds a client is asked to wait when the database is unavailable (503 Retry-After).
+DB_UNAVAILABLE_RETRY_AFTER = env.int("DB_UNAVAILABLE_RETRY_AFTER", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -105,6 +122,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="scs"),
+        # Fail fast when Redis is down or black-holed: callers degrade (scs.cache).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 

@@ -20,6 +20,11 @@ api_v1 = [
     *lists_api,
 ]
 
+handler400 = "scs.views.bad_request"
+handler403 = "scs.views.permission_denied"
+handler404 = "scs.views.page_not_found"
+handler500 = "scs.views.server_error"
+
 urlpatterns = [
     path("admin/otp/", scs_views.otp_verify, name="staff-otp"),
     path("admin/", admin.site.urls),
