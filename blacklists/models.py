@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency, Subject, SubjectKind, add_months
+from registry.validators import facts_length, note_length, plausible_decision_date
 
 
 class ListKind(models.TextChoices):
@@ -224,9 +225,9 @@ class ListEntry(models.Model):
 
     # The source decision this entry records (no decision, no entry).
     decision_number = models.CharField(max_length=100)
-    decision_date = models.DateField()
+    decision_date = models.DateField(validators=[plausible_decision_date])
     decision_issuer = models.CharField(max_length=200)
-    facts = models.TextField()
+    facts = models.TextField(validators=[facts_length])
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -250,7 +251,7 @@ class ListEntry(models.Model):
     publicity_ends_on = models.DateField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
-    end_note = models.TextField(blank=True)
+    end_note = models.TextField(blank=True, validators=[note_length])
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ListEntryQuerySet.as_manager()
@@ -367,7 +368,7 @@ class Objection(models.Model):
         default=False, help_text=_("Filed by a representative for the subject.")
     )
     contact = models.CharField(max_length=200)
-    disputed_facts = models.TextField()
+    disputed_facts = models.TextField(validators=[facts_length])
     evidence = models.FileField(upload_to=evidence_path, blank=True)
     filed_at = models.DateTimeField(default=timezone.now)
     filed_by_subject_account = models.BooleanField(
@@ -384,9 +385,11 @@ class Objection(models.Model):
     status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
     is_overdue = models.BooleanField(default=False)
     corrected_facts = models.TextField(
-        blank=True, help_text=_("When upheld in part: the corrected facts; the entry continues.")
+        validators=[facts_length],
+        blank=True,
+        help_text=_("When upheld in part: the corrected facts; the entry continues."),
     )
-    decision_reasons = models.TextField(blank=True)
+    decision_reasons = models.TextField(blank=True, validators=[note_length])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -419,13 +422,13 @@ class RepairApplication(models.Model):
     conditions_met = ArrayField(
         models.CharField(max_length=32, choices=RepairCondition.choices), default=list, blank=True
     )
-    statement = models.TextField()
+    statement = models.TextField(validators=[facts_length])
     evidence = models.FileField(upload_to=evidence_path, blank=True)
     filed_at = models.DateTimeField(default=timezone.now)
     decide_by = models.DateField()
     status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
     is_overdue = models.BooleanField(default=False)
-    decision_reasons = models.TextField(blank=True)
+    decision_reasons = models.TextField(blank=True, validators=[note_length])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

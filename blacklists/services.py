@@ -30,6 +30,7 @@ from blacklists.models import (
     WatchCandidate,
 )
 from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User, add_months
+from registry.validators import plausible_decision_date
 from scs.audit import audited
 from scs.messaging import enqueue_after_commit
 
@@ -147,8 +148,11 @@ def _validate_entry(entry: ListEntry) -> None:
                 f"Duration must be between {tier.min_months} and {upper} months "
                 f"for a {tier.get_tier_display()} case."
             )
-    if entry.decision_date and entry.decision_date > timezone.localdate():
-        errors["decision_date"] = "The source decision cannot be dated in the future."
+    if entry.decision_date:
+        try:
+            plausible_decision_date(entry.decision_date)
+        except ValidationError as exc:
+            errors["decision_date"] = exc.messages[0]
     if not definition.is_active:
         errors["list"] = "This list is no longer in use."
     if errors:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import identifiers
+from registry.validators import facts_length, plausible_decision_date
 
 
 class Division(models.Model):
@@ -433,9 +434,9 @@ class CreditRecord(models.Model):
         help_text=_("The deciding or supplying agency."),
     )
     decision_number = models.CharField(max_length=100, blank=True)
-    decision_date = models.DateField()
+    decision_date = models.DateField(validators=[plausible_decision_date])
     title = models.CharField(max_length=200)
-    content = models.TextField()
+    content = models.TextField(validators=[facts_length])
     legal_basis = models.CharField(max_length=500, blank=True)
     publicity_ends_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "scs.security.StaffSessionMiddleware",
+    "scs.security.InputHygieneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: answers a locked-out sign-in attempt.
@@ -220,6 +221,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scs.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "scs.api.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["scs.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env("API_RATE", default="6000/min"),
@@ -253,6 +259,12 @@ SPECTACULAR_SETTINGS = {
         "RoleKindEnum": "registry.models.RoleKind",
     },
 }
+
+# JSON request limits (issue 10): screening 10 000 identifiers is ~300 kB.
+API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=2 * 1024 * 1024)
+API_MAX_JSON_DEPTH = 32
+# Every CSV/XLSX export neutralises spreadsheet formulae (see scs/spreadsheets.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
