@@ -13,13 +13,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from redis.exceptions import RedisError
 from rest_framework import exceptions, permissions, status
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.encoders import JSONEncoder
+
+from scs import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -120,29 +121,41 @@ class IsAgencyUser(permissions.IsAuthenticated):
         )
 
 
-class TokenRateThrottle(SimpleRateThrottle):
-    """Per-token (per-user) rate limit with the count kept in Redis, shared by all workers."""
+class TokenRateThrottle(BaseThrottle):
+    """Per-token (per-user; per client address when anonymous) limit for the view's
+    `throttle_scope` (default "token"), plus a global cap per scope shared by all callers
+    (settings.API_GLOBAL_RATES). Counted atomically in Redis by scs.ratelimit, falling back
+    to an in-process count when Redis is down: the limit never switches off."""
 
     scope = "token"
-
-    def get_cache_key(self, request, view):
-        ident = request.user.pk if request.user and request.user.is_authenticated else None
-        if ident is None:
-            ident = self.get_ident(request)
-        scope = getattr(view, "throttle_scope", None) or self.scope
-        self.scope = scope
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return self.cache_format % {"scope": scope, "ident": ident}
+    THROTTLE_RATES: dict[str, str] | None = None  # default: settings' DEFAULT_THROTTLE_RATES
 
     def allow_request(self, request, view):
-        # Fail open when Redis is unreachable: an outage of the cache must not stop agencies
-        # from reading what they must enforce (the limit is a courtesy, not a safeguard).
-        try:
-            return super().allow_request(request, view)
-        except RedisError:
-            logger.warning("throttle cache unavailable; allowing request")
+        from scs.security import client_ip
+
+        scope = getattr(view, "throttle_scope", None) or self.scope
+        rates = self.THROTTLE_RATES or settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        rate = rates.get(scope)
+        if rate is None:
             return True
+        limit, window = ratelimit.parse_rate(rate)
+        user = request.user
+        ident = f"u{user.pk}" if user and user.is_authenticated else f"ip{client_ip(request)}"
+        own = ratelimit.hit(f"api:{scope}:{ident}", limit, window)
+        self.wait_seconds = own.reset_in
+        if not own.allowed:
+            return False
+        global_rate = settings.API_GLOBAL_RATES.get(scope)
+        if global_rate:
+            cap, cap_window = ratelimit.parse_rate(global_rate)
+            overall = ratelimit.hit(f"api:{scope}:*", cap, cap_window)
+            if not overall.allowed:
+                self.wait_seconds = overall.reset_in
+                return False
+        return True
+
+    def wait(self):
+        return getattr(self, "wait_seconds", None)
 
 
 def idempotent(view_method):

@@ -260,6 +260,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# A global cap per API scope, over all callers together (besides each token's own rate).
+API_GLOBAL_RATES = {
+    "token": env("API_GLOBAL_RATE", default="60000/min"),
+    "screening": env("API_GLOBAL_SCREENING_RATE", default="2400/min"),
+}
 # JSON request limits (issue 10): screening 10 000 identifiers is ~300 kB.
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=2 * 1024 * 1024)
 API_MAX_JSON_DEPTH = 32

@@ -158,6 +158,19 @@ def _staff_second_factor(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    """Rate-limit counters and stale copies from an earlier test never leak into the next."""
+    from scs import cache as guarded
+    from scs import ratelimit
+
+    ratelimit._local.clear()
+    guarded._local.clear()
+    yield
+    ratelimit._local.clear()
+    guarded._local.clear()
+
+
 @pytest.fixture
 def today():
     return datetime.date.today()

@@ -132,7 +132,7 @@ def test_submissions_are_rate_limited(client, scene, settings):
     assert client.post(url, {}).status_code == 200
     blocked = client.post(url, objection_data())
     assert blocked.status_code == 429
-    assert blocked["Retry-After"] == "3600"
+    assert 0 < int(blocked["Retry-After"]) <= 3600  # the rest of the hour's window
     assert not Objection.objects.exists()
     assert client.get(url).status_code == 200  # reading the form is not limited
 
