@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from blacklists import importing, services
+from blacklists import import_jobs, importing, services
 from blacklists.models import (
+    ImportJob,
     ListDefinition,
     ListEntry,
     ListGround,
@@ -571,3 +572,58 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(AgencyScopedAdmin):
+    """Background imports of the agency with their progress; "add" uploads a file and queues
+    a job (blacklists.import_jobs), validated and applied by a worker."""
+
+    agency_field = "agency"
+    list_display = [
+        "id",
+        "filename",
+        "status",
+        "progress",
+        "created_count",
+        "dry_run",
+        "created_at",
+    ]
+    list_filter = ["status", "dry_run"]
+    fields = ["filename", "status", "progress", "rows", "created_count", "errors", "dry_run"]
+    readonly_fields = fields
+
+    @admin.display(description="processed")
+    def progress(self, obj) -> str:
+        done = import_jobs.import_job_progress(obj)
+        return f"{done} / {obj.rows}" if obj.rows else str(done)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = run_service(
+                request,
+                import_jobs.import_job_create,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+                success="Import queued: its progress shows in this list.",
+            )
+            if job is not None:
+                return redirect(reverse("admin:blacklists_importjob_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "result": None,
+            "title": "Queue an import of list entries",
+        }
+        return render(request, "admin/blacklists/listentry/import.html", context)

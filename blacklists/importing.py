@@ -27,6 +27,7 @@ COLUMNS = [
     "facts",
 ]
 MAX_ROWS = 10_000
+PROGRESS_EVERY = 250
 DUPLICATE = "This decision already lists this subject on this list."
 
 
@@ -72,7 +73,10 @@ def _cell(value) -> object:
     return str(value).strip() if not isinstance(value, int | float) else value
 
 
-def import_entries(*, actor: User, content: bytes, filename: str, dry_run: bool) -> ImportResult:
+def import_entries(
+    *, actor: User, content: bytes, filename: str, dry_run: bool, progress=None
+) -> ImportResult:
+    """`progress(rows_done)`, if given, is called every PROGRESS_EVERY rows (import jobs)."""
     from blacklists.api import ListEntryCreateSerializer, draft_from_input
 
     result = ImportResult(dry_run=dry_run)
@@ -92,6 +96,8 @@ def import_entries(*, actor: User, content: bytes, filename: str, dry_run: bool)
     with transaction.atomic():
         for offset, raw in enumerate(dataset.dict, start=2):  # row 1 is the header
             result.rows += 1
+            if progress is not None and result.rows % PROGRESS_EVERY == 0:
+                progress(result.rows)
             row = {k.strip(): _cell(v) for k, v in raw.items() if k}
             if row.get("duration_months") in ("", None):
                 row["duration_months"] = None

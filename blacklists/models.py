@@ -487,3 +487,45 @@ class WatchCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id} → {self.watch_list_id} ({self.status})"
+
+
+class ImportJob(models.Model):
+    """A bulk import run in the background (issue 10): the uploaded file, counted and capped
+    while it was streamed in, then validated and applied by a Celery task
+    (blacklists.import_jobs), all rows or none. Progress is `processed` of `rows`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(help_text=_("Data rows counted while uploading."))
+    dry_run = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                name="importjob_open",
+                fields=["created_at"],
+                condition=Q(status__in=["queued", "running"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -36,6 +36,15 @@ class KeysetPagination(CursorPagination):
     ordering = "-id"
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape, for the schema: {"detail": str, "errors": {field: [str]}}."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
 
 
 def exception_handler(exc, context):

@@ -265,6 +265,8 @@ API_GLOBAL_RATES = {
     "token": env("API_GLOBAL_RATE", default="60000/min"),
     "screening": env("API_GLOBAL_SCREENING_RATE", default="2400/min"),
 }
+# Bulk import files are capped while streamed (rows: blacklists.importing.MAX_ROWS).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # JSON request limits (issue 10): screening 10 000 identifiers is ~300 kB.
 API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=2 * 1024 * 1024)
 API_MAX_JSON_DEPTH = 32
@@ -290,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
     "lists-watch-candidates": {
         "task": "blacklists.tasks.detect_watch_candidates",
         "schedule": crontab(minute=5, hour=2),
+    },
+    # Lists: re-send import jobs a lost message left queued, re-queue those a dead worker held.
+    "lists-import-jobs-sweep": {
+        "task": "blacklists.import_jobs.sweep_import_jobs",
+        "schedule": 60.0,
     },
     # Sanctions: re-enqueue outbox events a lost message or a Redis outage left pending.
     "sanctions-outbox-sweep": {"task": "sanctions.tasks.sweep_outbox", "schedule": 30.0},
