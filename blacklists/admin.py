@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from blacklists import importing, services
+from blacklists import import_jobs, importing, services
 from blacklists.models import (
+    ImportJob,
     ListDefinition,
     ListEntry,
     ListGround,
@@ -407,8 +408,19 @@ class DecisionAdminMixin:
 @admin.register(Objection)
 class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
     agency_field = "entry__list__owner"
-    list_display = ["tracking_number", "entry", "status", "decide_by", "is_overdue", "filed_at"]
-    list_filter = ["status", "is_overdue"]
+    list_display = [
+        "tracking_number",
+        "entry",
+        "status",
+        "admit_by",
+        "admitted_at",
+        "admission_overdue",
+        "decide_by",
+        "is_overdue",
+        "filed_at",
+    ]
+    list_filter = ["status", "admission_overdue", "is_overdue"]
+    actions = ["admit"]
     search_fields = ["tracking_number", "entry__subject__identifier"]
     list_select_related = ["entry"]
     readonly_fields = [
@@ -420,6 +432,11 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "disputed_facts",
         "evidence_file",
         "filed_at",
+        "filed_by_subject_account",
+        "admit_by",
+        "admitted_at",
+        "admitted_by",
+        "admission_overdue",
         "decide_by",
         "status",
         "is_overdue",
@@ -429,6 +446,17 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "decided_at",
         "audit_history",
     ]
+
+    @admin.action(description="Admit the selected objections (holds the entry out of publicity)")
+    def admit(self, request, queryset):
+        for objection in queryset.filter(status="pending", admitted_at__isnull=True):
+            run_service(
+                request,
+                services.objection_admit,
+                actor=request.user,
+                objection=objection,
+                success=f"Objection {objection.tracking_number} admitted.",
+            )
 
     def decide(self, request, obj, data):
         run_service(
@@ -576,3 +604,58 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(AgencyScopedAdmin):
+    """Background imports of the agency with their progress; "add" uploads a file and queues
+    a job (blacklists.import_jobs), validated and applied by a worker."""
+
+    agency_field = "agency"
+    list_display = [
+        "id",
+        "filename",
+        "status",
+        "progress",
+        "created_count",
+        "dry_run",
+        "created_at",
+    ]
+    list_filter = ["status", "dry_run"]
+    fields = ["filename", "status", "progress", "rows", "created_count", "errors", "dry_run"]
+    readonly_fields = fields
+
+    @admin.display(description="processed")
+    def progress(self, obj) -> str:
+        done = import_jobs.import_job_progress(obj)
+        return f"{done} / {obj.rows}" if obj.rows else str(done)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = run_service(
+                request,
+                import_jobs.import_job_create,
+                actor=request.user,
+                upload=form.cleaned_data["file"],
+                dry_run=form.cleaned_data["dry_run"],
+                success="Import queued: its progress shows in this list.",
+            )
+            if job is not None:
+                return redirect(reverse("admin:blacklists_importjob_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "result": None,
+            "title": "Queue an import of list entries",
+        }
+        return render(request, "admin/blacklists/listentry/import.html", context)

@@ -221,7 +221,7 @@ class TransitionInput(serializers.Serializer):
 
 class NotifyInput(TransitionInput):
     via = serializers.ChoiceField(choices=NoticeChannel.choices)
-    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    reference = serializers.CharField(max_length=200)
     notified_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 

@@ -172,12 +172,18 @@ def _make(definition, subject, ground, tier, duration, decided, state, clerk, re
         if state == "approved":
             return entry
         if state == "notified":
-            services.list_entry_notify(actor=clerk, entry=entry, via="electronic")
+            services.list_entry_notify(
+                actor=clerk, entry=entry, via="electronic", reference=f"电子送达 {entry.pk}"
+            )
             return entry
         _backdate(entry, 40)
         notified = timezone.now() - datetime.timedelta(days=30)
         services.list_entry_notify(
-            actor=clerk, entry=entry, via="registered_mail", notified_at=notified
+            actor=clerk,
+            entry=entry,
+            via="registered_mail",
+            reference=f"挂号信 {entry.pk}",
+            notified_at=notified,
         )
         services.list_entry_publish(actor=clerk, entry=entry, reason="objection window lapsed")
         entry.refresh_from_db()

@@ -60,6 +60,7 @@ CHINESE_HEADERS = {
 }
 OPTIONAL = {"duration_months"}
 MAX_ROWS = 10_000
+PROGRESS_EVERY = 250
 DUPLICATE = "This decision already lists this subject on this list."
 
 
@@ -264,10 +265,11 @@ def parse_import_file(content: bytes, filename: str) -> ParsedFile:
 
 
 def import_list_entries(
-    *, actor: User, content: bytes, filename: str, dry_run: bool
+    *, actor: User, content: bytes, filename: str, dry_run: bool, progress=None
 ) -> ImportResult:
     """Draft one entry per row, all or none (module docstring). Raises ValidationError for
-    a file that cannot be read as a whole."""
+    a file that cannot be read as a whole. `progress(rows_done)`, if given, is called every
+    PROGRESS_EVERY rows (import jobs)."""
     from blacklists.api import ListEntryCreateSerializer, draft_from_input
 
     parsed = parse_import_file(content, filename)
@@ -282,6 +284,8 @@ def import_list_entries(
     with transaction.atomic():
         for row in parsed.rows:
             result.rows += 1
+            if progress is not None and result.rows % PROGRESS_EVERY == 0:
+                progress(result.rows)
             data = {k: v for k, v in row.values.items() if v is not None or k != "decision_date"}
             serializer = ListEntryCreateSerializer(data=data)
             if not serializer.is_valid():

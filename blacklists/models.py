@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from blacklists.evidence import get_evidence_storage
 from blacklists.evidence import random_name as evidence_random_name
 from registry.models import Agency, Subject, SubjectKind, add_months
+from registry.validators import facts_length, note_length, plausible_decision_date
 
 
 class ListKind(models.TextChoices):
@@ -195,9 +196,9 @@ class ListEntryQuerySet(models.QuerySet):
 
     def in_publicity(self, at: datetime.date | None = None) -> ListEntryQuerySet:
         """What the public may see: published on a public list, within the publicity
-        period, and not held back by a pending objection."""
+        period, and not held back by a pending objection that holds (see Objection.holds)."""
         at = at or timezone.localdate()
-        pending = Objection.objects.filter(entry=models.OuterRef("pk"), status="pending")
+        pending = Objection.objects.filter(entry=models.OuterRef("pk"), status="pending").holding()
         return (
             self.filter(state=EntryState.PUBLISHED, list__is_public=True)
             .filter(Q(publicity_ends_on__isnull=True) | Q(publicity_ends_on__gt=at))
@@ -226,9 +227,9 @@ class ListEntry(models.Model):
 
     # The source decision this entry records (no decision, no entry).
     decision_number = models.CharField(max_length=100)
-    decision_date = models.DateField()
+    decision_date = models.DateField(validators=[plausible_decision_date])
     decision_issuer = models.CharField(max_length=200)
-    facts = models.TextField()
+    facts = models.TextField(validators=[facts_length])
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -252,7 +253,7 @@ class ListEntry(models.Model):
     publicity_ends_on = models.DateField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
-    end_note = models.TextField(blank=True)
+    end_note = models.TextField(blank=True, validators=[note_length])
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ListEntryQuerySet.as_manager()
@@ -344,11 +345,24 @@ def evidence_path(instance, filename: str) -> str:
     return f"evidence/{instance.tracking_number}/{filename}"
 
 
+class ObjectionQuerySet(models.QuerySet):
+    def holding(self) -> ObjectionQuerySet:
+        """Objections that hold a published entry out of publicity while pending: admitted by
+        a reviewer, or filed by the subject's own verified account (issue 10). A bare
+        anonymous filing holds nothing, so it cannot be used to hide an entry."""
+        return self.filter(Q(admitted_at__isnull=False) | Q(filed_by_subject_account=True))
+
+
 @pghistory.track()
 class Objection(models.Model):
-    """An accuracy dispute (异议). Legality goes to reconsideration or the courts instead."""
+    """An accuracy dispute (异议). Legality goes to reconsideration or the courts instead.
+
+    Admission (受理): a reviewer of the owning agency admits a pending objection within
+    `ADMISSION_WORKING_DAYS` (by `admit_by`); the clock flags `admission_overdue` after that.
+    """
 
     Status = Decision
+    ADMISSION_WORKING_DAYS = 2
 
     entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="objections")
     tracking_number = models.CharField(max_length=32, unique=True)
@@ -357,23 +371,37 @@ class Objection(models.Model):
         default=False, help_text=_("Filed by a representative for the subject.")
     )
     contact = models.CharField(max_length=200)
-    disputed_facts = models.TextField()
+    disputed_facts = models.TextField(validators=[facts_length])
     # Outside any public URL, under a random name; served by publicity.views.evidence.
     evidence = models.FileField(
         upload_to=evidence_random_name, storage=get_evidence_storage, blank=True
     )
     filed_at = models.DateTimeField(default=timezone.now)
+    filed_by_subject_account = models.BooleanField(
+        default=False,
+        help_text=_("Filed by the subject's own verified account: holds the entry at once."),
+    )
+    admit_by = models.DateField(null=True, blank=True)
+    admitted_at = models.DateTimeField(null=True, blank=True)
+    admitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    admission_overdue = models.BooleanField(default=False)
     decide_by = models.DateField()
     status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
     is_overdue = models.BooleanField(default=False)
     corrected_facts = models.TextField(
-        blank=True, help_text=_("When upheld in part: the corrected facts; the entry continues.")
+        validators=[facts_length],
+        blank=True,
+        help_text=_("When upheld in part: the corrected facts; the entry continues."),
     )
-    decision_reasons = models.TextField(blank=True)
+    decision_reasons = models.TextField(blank=True, validators=[note_length])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ObjectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-filed_at"]
@@ -400,7 +428,7 @@ class RepairApplication(models.Model):
     conditions_met = ArrayField(
         models.CharField(max_length=32, choices=RepairCondition.choices), default=list, blank=True
     )
-    statement = models.TextField()
+    statement = models.TextField(validators=[facts_length])
     # Outside any public URL, under a random name; served by publicity.views.evidence.
     evidence = models.FileField(
         upload_to=evidence_random_name, storage=get_evidence_storage, blank=True
@@ -409,7 +437,7 @@ class RepairApplication(models.Model):
     decide_by = models.DateField()
     status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
     is_overdue = models.BooleanField(default=False)
-    decision_reasons = models.TextField(blank=True)
+    decision_reasons = models.TextField(blank=True, validators=[note_length])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -468,3 +496,45 @@ class WatchCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_id} → {self.watch_list_id} ({self.status})"
+
+
+class ImportJob(models.Model):
+    """A bulk import run in the background (issue 10): the uploaded file, counted and capped
+    while it was streamed in, then validated and applied by a Celery task
+    (blacklists.import_jobs), all rows or none. Progress is `processed` of `rows`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField()
+    rows = models.PositiveIntegerField(help_text=_("Data rows counted while uploading."))
+    dry_run = models.BooleanField(default=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                name="importjob_open",
+                fields=["created_at"],
+                condition=Q(status__in=["queued", "running"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from blacklists.models import (
     WatchCandidate,
 )
 from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User, add_months
+from registry.validators import plausible_decision_date
 from registry.workdays import add_working_days
 from scs.audit import audited
 from scs.messaging import enqueue_after_commit
@@ -56,6 +58,17 @@ def _ensure_reviewer(actor: User | None, definition: ListDefinition) -> None:
     _ensure_owner(actor, definition)
     if actor is not None and not actor.is_superuser and not actor.is_reviewer:
         raise PermissionDenied("This step needs a reviewer of the owning agency.")
+
+
+def _ensure_named_person(actor: User | None, step: str) -> None:
+    """Approvals, publications and decisions need a named person: a personal sign-in or a
+    personal token, never a shared system token (issue 10). `actor=None` is the list clock
+    acting by rule (window lapsed, end date reached), audited as "system"."""
+    if actor is not None and actor.is_system:
+        raise PermissionDenied(
+            f"{step} needs a named person (a personal sign-in or personal token), "
+            "not a shared system token."
+        )
 
 
 def _lock(entry: ListEntry) -> ListEntry:
@@ -125,8 +138,11 @@ def _validate_entry(entry: ListEntry) -> None:
                 f"Duration must be between {tier.min_months} and {upper} months "
                 f"for a {tier.get_tier_display()} case."
             )
-    if entry.decision_date and entry.decision_date > timezone.localdate():
-        errors["decision_date"] = "The source decision cannot be dated in the future."
+    if entry.decision_date:
+        try:
+            plausible_decision_date(entry.decision_date)
+        except ValidationError as exc:
+            errors["decision_date"] = exc.messages[0]
     if not definition.is_active:
         errors["list"] = "This list is no longer in use."
     if errors:
@@ -241,6 +257,7 @@ def list_entry_approve(*, actor: User, entry: ListEntry, reason: str = "") -> Li
     """Approval by a different user of the owning agency with the reviewer role."""
     entry = _lock(entry)
     _ensure_reviewer(actor, entry.list)
+    _ensure_named_person(actor, "Approval")
     _expect(entry, EntryState.SUBMITTED)
     if actor.pk in (entry.created_by_id, entry.submitted_by_id):
         raise PermissionDenied("Maker-checker: the entry's maker cannot approve it.")
@@ -261,18 +278,32 @@ def list_entry_notify(
     reference: str = "",
     notified_at: datetime.datetime | None = None,
 ) -> ListEntry:
-    """Record how and when the subject was told; the objection window starts then."""
+    """Record how and when the subject was told; the objection window starts then.
+
+    `reference` (the delivery receipt, registered-mail number, e-service record) is required;
+    `notified_at` (default: now) must lie after the approval and not in the future, so a
+    notice cannot be backdated to shorten the objection window (issue 10).
+    Errors: ValidationError on `via`, `reference`, `notified_at` or `state`."""
     entry = _lock(entry)
     _ensure_owner(actor, entry.list)
     _expect(entry, EntryState.APPROVED)
+    errors: dict[str, str] = {}
     if via not in NoticeChannel.values:
-        raise ValidationError({"via": f"Choose one of: {', '.join(NoticeChannel.values)}."})
+        errors["via"] = f"Choose one of: {', '.join(NoticeChannel.values)}."
+    reference = (reference or "").strip()
+    if not reference:
+        errors["reference"] = "Give the notice's reference (receipt, mail or service number)."
     now = timezone.now()
+    backdated = notified_at is not None
     notified_at = notified_at or now
     if notified_at > now:
-        raise ValidationError({"notified_at": "Notice cannot be recorded in the future."})
-    if entry.approved_at and notified_at < entry.approved_at:
-        raise ValidationError({"notified_at": "Notice cannot precede approval."})
+        errors["notified_at"] = "Notice cannot be recorded in the future."
+    elif entry.approved_at and (
+        notified_at < entry.approved_at or (backdated and notified_at == entry.approved_at)
+    ):
+        errors["notified_at"] = "Notice must come after the approval."
+    if errors:
+        raise ValidationError(errors)
     with audited(actor, f"subject notified ({via})"):
         entry.state = EntryState.NOTIFIED
         entry.notified_at = notified_at
@@ -308,6 +339,7 @@ def list_entry_publish(
     now = now or timezone.now()
     entry = _lock(entry)
     _ensure_owner(actor, entry.list)
+    _ensure_named_person(actor, "Publication")
     _expect(entry, EntryState.NOTIFIED)
     if not entry.list.immediate_publication_basis and now < entry.objection_window_ends_at:
         raise ValidationError(
@@ -340,6 +372,7 @@ def list_entry_revoke(*, actor: User, entry: ListEntry, reason: str) -> ListEntr
     """End an entry for error or by a court ruling; lifts any measures it started."""
     entry = _lock(entry)
     _ensure_reviewer(actor, entry.list)
+    _ensure_named_person(actor, "Revocation")
     _expect(
         entry,
         EntryState.DRAFT,
@@ -368,20 +401,52 @@ def objection_file(
     on_behalf: bool = False,
     evidence=None,
     actor: User | None = None,
+    verified_subject: bool = False,
 ) -> Objection:
-    """File an accuracy dispute, by or for the subject (online or at the counter)."""
+    """File an accuracy dispute, by or for the subject (online or at the counter).
+
+    An anonymous filing holds a published entry out of publicity only once a reviewer admits
+    it (`objection_admit`, due within 2 working days: `admit_by`). `verified_subject=True` is
+    the hook for a subject account (issue 13): the caller passes it only when the filer is
+    signed in as the subject itself, verified; such an objection holds the entry at once.
+
+    Refused (ValidationError on `disputed_facts`) while another objection on the entry is
+    pending, and when an earlier decided objection disputed the same facts and no new
+    evidence is attached: a repeat objection without new facts gets its reason, not a hold.
+    """
     entry = _lock(entry)
     _expect(entry, EntryState.NOTIFIED, EntryState.PUBLISHED)
     if not disputed_facts.strip():
         raise ValidationError({"disputed_facts": "Say which facts are wrong."})
+    earlier = list(entry.objections.order_by("-filed_at"))
+    pending = next((o for o in earlier if o.status == Objection.Status.PENDING), None)
+    if pending is not None:
+        raise ValidationError(
+            {
+                "disputed_facts": f"An objection to this entry is already pending "
+                f"({pending.tracking_number}); add to it instead of filing another."
+            }
+        )
+    facts_key = _facts_key(disputed_facts)
+    repeat = next((o for o in earlier if _facts_key(o.disputed_facts) == facts_key), None)
+    if repeat is not None and not evidence:
+        raise ValidationError(
+            {
+                "disputed_facts": f"These facts were already decided in objection "
+                f"{repeat.tracking_number} ({timezone.localdate(repeat.decided_at):%Y-%m-%d}); "
+                "a new objection needs new facts or new evidence."
+            }
+        )
     today = timezone.localdate()
     objection = Objection(
         entry=entry,
         tracking_number=new_tracking_number("OB"),
         filed_by_name=filed_by_name,
         filed_on_behalf=on_behalf,
+        filed_by_subject_account=verified_subject,
         contact=contact,
         disputed_facts=disputed_facts,
+        admit_by=add_working_days(today, Objection.ADMISSION_WORKING_DAYS),
         decide_by=add_working_days(today, entry.list.decision_deadline_working_days),
     )
     if evidence is not None:
@@ -389,6 +454,33 @@ def objection_file(
     objection.full_clean()
     with audited(actor, "objection filed", tracking_number=objection.tracking_number):
         objection.save()
+    return objection
+
+
+def _facts_key(text: str) -> str:
+    """Compare disputed facts ignoring width, case, whitespace and punctuation."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+@transaction.atomic
+def objection_admit(*, actor: User, objection: Objection, reason: str = "") -> Objection:
+    """A reviewer of the owning agency admits (受理) a pending objection: from then until the
+    decision, the entry is held out of publicity where its list says so. Due by `admit_by`
+    (2 working days after filing). Errors: PermissionDenied (not a named reviewer of the
+    owner), ValidationError on `status` (decided or already admitted)."""
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    _ensure_reviewer(actor, objection.entry.list)
+    _ensure_named_person(actor, "Admitting an objection")
+    if objection.status != Objection.Status.PENDING:
+        raise ValidationError({"status": "This objection is already decided."})
+    if objection.admitted_at is not None:
+        raise ValidationError({"status": "This objection is already admitted."})
+    with audited(actor, reason or "objection admitted", tracking_number=objection.tracking_number):
+        objection.admitted_at = timezone.now()
+        objection.admitted_by = actor
+        objection.admission_overdue = False
+        objection.save(update_fields=["admitted_at", "admitted_by", "admission_overdue"])
     return objection
 
 
@@ -406,6 +498,7 @@ def objection_decide(
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     entry = _lock(objection.entry)
     _ensure_reviewer(actor, entry.list)
+    _ensure_named_person(actor, "A decision on an objection")
     if objection.status != Objection.Status.PENDING:
         raise ValidationError({"status": "This objection is already decided."})
     if not reasons.strip():
@@ -418,6 +511,7 @@ def objection_decide(
         objection.decided_by = actor
         objection.decided_at = now
         objection.is_overdue = False
+        objection.admission_overdue = False
         objection.save()
         if upheld and corrected_facts.strip():
             entry.facts = corrected_facts
@@ -480,6 +574,7 @@ def repair_decide(
     application = RepairApplication.objects.select_for_update().get(pk=application.pk)
     entry = _lock(application.entry)
     _ensure_reviewer(actor, entry.list)
+    _ensure_named_person(actor, "A decision on credit repair")
     if application.status != RepairApplication.Status.PENDING:
         raise ValidationError({"status": "This application is already decided."})
     if not reasons.strip():
@@ -557,6 +652,12 @@ def list_clock_flag_overdue(*, now: datetime.datetime | None = None) -> tuple[in
         objections = Objection.objects.filter(
             status="pending", decide_by__lt=today, is_overdue=False
         ).update(is_overdue=True)
+        Objection.objects.filter(
+            status="pending",
+            admitted_at__isnull=True,
+            admit_by__lt=today,
+            admission_overdue=False,
+        ).update(admission_overdue=True)
         repairs = RepairApplication.objects.filter(
             status="pending", decide_by__lt=today, is_overdue=False
         ).update(is_overdue=True)

@@ -26,3 +26,8 @@ def detect_watch_candidates() -> int:
         services.watch_candidates_detect(watch_list=watch_list)
         for watch_list in ListDefinition.objects.filter(is_derived=True, is_active=True)
     )
+
+
+# Import jobs' tasks live beside their service (blacklists/import_jobs.py); importing the
+# module registers them with the worker.
+from blacklists import import_jobs  # noqa: E402, F401

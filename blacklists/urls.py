@@ -1,6 +1,6 @@
 from django.urls import path
 
-from blacklists import api
+from blacklists import api, import_api
 
 api_urlpatterns = [
     path("lists/", api.ListDefinitionList.as_view(), name="list-definitions"),
@@ -16,6 +16,8 @@ api_urlpatterns = [
         )
         for fmt in ("csv", "xlsx")
     ],
+    path("import-jobs/", import_api.ImportJobCreate.as_view(), name="import-jobs"),
+    path("import-jobs/<int:pk>/", import_api.ImportJobDetail.as_view(), name="import-job-detail"),
     *[
         path(f"list-entries/<int:pk>/{action}/", view.as_view(), name=f"list-entry-{action}")
         for action, view in api.TRANSITIONS.items()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import PurePath
 
 from django import forms
@@ -151,7 +153,18 @@ class RepairForm(forms.Form):
 
 
 class TrackForm(forms.Form):
-    number = forms.CharField(label=_("Tracking number"), max_length=32)
+    number = forms.CharField(label=_("Tracking number"), max_length=64)
+
+    def clean_number(self) -> str:
+        """As typed from a receipt: full-width characters folded (ＯＢ２０２６ → OB2026),
+        spaces of any width dropped, letters upper-cased; then letters, digits and dashes."""
+        folded = unicodedata.normalize("NFKC", self.cleaned_data["number"])
+        number = "".join(folded.split()).upper()
+        if not re.fullmatch(r"[A-Z0-9-]{1,64}", number):
+            raise ValidationError(
+                _("Enter the tracking number as printed on your receipt (letters and digits).")
+            )
+        return number
 
 
 class VerifyForm(forms.Form):

@@ -1,19 +1,21 @@
-"""A fixed-window rate limit per client address, counted in the shared Redis cache so every
-worker process sees the same count. Limits come from settings.PORTAL_RATE_LIMITS (optional)."""
+"""Portal limits per client address, counted atomically by scs.ratelimit (Redis INCR with
+expiry; an in-process count while Redis is down), plus a global cap per scope over all
+clients. Limits come from settings.PORTAL_RATE_LIMITS (optional). The client address is
+scs.security.client_ip: REMOTE_ADDR, or the forwarded address only behind a configured
+trusted proxy (settings.TRUSTED_PROXIES), so one client cannot pose as many, and a proxy's
+clients do not share one bucket."""
 
 from __future__ import annotations
 
 import functools
-import logging
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import render
 
-log = logging.getLogger(__name__)
+from scs import ratelimit
+from scs.security import client_ip
 
-# scope: (requests, window in seconds)
+# scope: (requests, window in seconds) per client
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "search": (120, 60),
     "report": (20, 3600),
@@ -21,29 +23,42 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "verify": (30, 60),
     "track": (60, 60),
 }
+# scope: (requests, window in seconds) over all clients together
+DEFAULT_GLOBAL_LIMITS: dict[str, tuple[int, int]] = {
+    "search": (6000, 60),
+    "report": (2000, 3600),
+    "submit": (1000, 3600),
+    "verify": (600, 60),
+    "track": (3000, 60),
+}
 
 
 def limit_for(scope: str) -> tuple[int, int]:
     return getattr(settings, "PORTAL_RATE_LIMITS", {}).get(scope, DEFAULT_LIMITS[scope])
 
 
+def global_limit_for(scope: str) -> tuple[int, int]:
+    configured = getattr(settings, "PORTAL_GLOBAL_RATE_LIMITS", {})
+    return configured.get(scope, DEFAULT_GLOBAL_LIMITS[scope])
+
+
 def client_address(request) -> str:
-    """REMOTE_ADDR: behind a proxy, the proxy must set it (e.g. gunicorn --forwarded-allow-ips);
-    we never trust a client-supplied X-Forwarded-For here."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_ip(request)
+
+
+def check(request, scope: str) -> ratelimit.Hit:
+    """Count this request; the refusing Hit (own limit first, then the global cap)."""
+    limit, window = limit_for(scope)
+    own = ratelimit.hit(f"portal:{scope}:{client_address(request)}", limit, window)
+    if not own.allowed:
+        return own
+    cap, cap_window = global_limit_for(scope)
+    overall = ratelimit.hit(f"portal:{scope}:*", cap, cap_window)
+    return overall if not overall.allowed else own
 
 
 def allow(request, scope: str) -> bool:
-    limit, window = limit_for(scope)
-    bucket = int(time.time()) // window
-    key = f"publicity:rl:{scope}:{client_address(request)}:{bucket}"
-    try:
-        cache.add(key, 0, timeout=window + 5)
-        count = cache.incr(key)
-    except Exception:  # cache down: serve rather than lock the public out
-        log.warning("rate limit cache unavailable; allowing %s", scope)
-        return True
-    return count <= limit
+    return check(request, scope).allowed
 
 
 def ratelimited(scope: str, methods: tuple[str, ...] = ("GET", "POST")):
@@ -52,13 +67,14 @@ def ratelimited(scope: str, methods: tuple[str, ...] = ("GET", "POST")):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method in methods and not allow(request, scope):
-                _limit, window = limit_for(scope)
-                response = render(
-                    request, "publicity/too_many.html", {"window": window}, status=429
-                )
-                response["Retry-After"] = str(window)
-                return response
+            if request.method in methods:
+                result = check(request, scope)
+                if not result.allowed:
+                    response = render(
+                        request, "publicity/too_many.html", {"window": result.reset_in}, status=429
+                    )
+                    response["Retry-After"] = str(result.reset_in)
+                    return response
             return view(request, *args, **kwargs)
 
         return wrapper

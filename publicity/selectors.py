@@ -17,7 +17,6 @@ import functools
 from dataclasses import dataclass, field
 
 from django.core import signing
-from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -43,6 +42,7 @@ from registry.models import (
     SubjectRole,
 )
 from sanctions.models import Measure, Memorandum, Sanction
+from scs.cache import get_or_stale
 
 PAGE_SIZE = 20
 # Candidates collected per branch (current names, former names) before ranking. A boilerplate
@@ -473,8 +473,4 @@ def stats(*, fresh: bool = False) -> dict:
     """Counts of entries in publicity per list and agency, and publications per month.
     Cached STATS_TTL seconds: counting a large table on every page view is not free."""
     key = f"publicity:stats:{timezone.localdate():%Y%m%d}"
-    data = None if fresh else cache.get(key)
-    if data is None:
-        data = _compute_stats()
-        cache.set(key, data, STATS_TTL)
-    return data
+    return get_or_stale(key, _compute_stats, STATS_TTL, fresh=fresh)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from blacklists import services as list_services
-from publicity import forms, selectors
+from publicity import captcha, forms, selectors
 from publicity.models import IssuedReport
 from publicity.pdf import issue_report
 from publicity.ratelimit import ratelimited
@@ -177,6 +177,7 @@ def _submission(request, *, missing: str, make_form, file, template: str):
     if entry is None:
         raise Http404(missing)
     form = make_form(entry, *_posted(request))
+    captcha.protect(form, request)  # after the first few submissions from this client
     if request.method == "POST" and form.is_valid():
         try:
             filed = file(entry, form.cleaned_data)
@@ -188,6 +189,7 @@ def _submission(request, *, missing: str, make_form, file, template: str):
                 *request.session.get("filed", [])[-49:],
                 filed.tracking_number,
             ]
+            captcha.count_submission(request)
             return redirect(_track_url(filed.tracking_number))
     return render(request, template, {"entry": entry, "form": form})
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import identifiers, names
+from registry.validators import facts_length, plausible_decision_date
 
 
 class Division(models.Model):
@@ -638,9 +639,9 @@ class CreditRecord(models.Model):
         help_text=_("The agency that filed the record (the deciding agency or its superior)."),
     )
     decision_number = models.CharField(max_length=100, blank=True)
-    decision_date = models.DateField()
+    decision_date = models.DateField(validators=[plausible_decision_date])
     title = models.CharField(max_length=200)
-    content = models.TextField()
+    content = models.TextField(validators=[facts_length])
     legal_basis = models.CharField(max_length=500, blank=True)
     severity = models.CharField(max_length=16, choices=Severity.choices, blank=True)
     penalty_kind = models.CharField(max_length=100, blank=True)

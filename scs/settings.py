@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "import_export",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "scs",
     "registry",
     "blacklists",
@@ -84,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "scs.security.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Before CSRF (which reads POST bodies): refuses oversized evidence uploads unread.
@@ -92,8 +97,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "scs.security.StaffSessionMiddleware",
+    "scs.security.InputHygieneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: answers a locked-out sign-in attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "scs.urls"
@@ -124,6 +134,23 @@ DATABASES["default"]["ENGINE"] = "scs.db"
 # Persistent connections: a new PostgreSQL connection per request costs more than the query.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A database that refuses or never answers must cost seconds, not minutes (issue 10): the
+# connect timeout bounds a black-holed server; the statement timeout (set for web processes
+# by scs/wsgi.py, 0 = none for commands and workers, which run long batches) bounds a query.
+DB_STATEMENT_TIMEOUT_MS = env.int("DB_STATEMENT_TIMEOUT_MS", default=0)
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    {
+        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+        "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+        # A connection whose server vanished is noticed by TCP within ~10 s, not 2 hours.
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+    }
+)
+# Seconds a client is asked to wait when the database is unavailable (503 Retry-After).
+DB_UNAVAILABLE_RETRY_AFTER = env.int("DB_UNAVAILABLE_RETRY_AFTER", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -132,8 +159,16 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="scs"),
+        # Fail fast when Redis is down or black-holed: callers degrade (scs.cache).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
+
+# django-axes first: it refuses a locked account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -178,6 +213,40 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Staff sign-in (issue 10) -------------------------------------------------------------
+# Lockout per account and per address (either one locks), reset by a successful sign-in.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "scs.security.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "scs.security.lockout_response"
+AXES_VERBOSE = False
+# Proxies whose X-Forwarded-For is believed (CIDRs); empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# TOTP second factor: required for these roles (and superusers), offered to the others.
+STAFF_OTP_REQUIRED_ROLES = ("reviewer", "admin")
+OTP_TOTP_ISSUER = "SCS"
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
+STAFF_SESSION_ABSOLUTE_SECONDS = env.int("STAFF_SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
+SESSION_COOKIE_AGE = STAFF_SESSION_ABSOLUTE_SECONDS
+
+# Content-Security-Policy: our own origin only; no inline script or style anywhere we serve.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -190,6 +259,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scs.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "scs.api.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["scs.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env("API_RATE", default="6000/min"),
@@ -224,6 +298,19 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# A global cap per API scope, over all callers together (besides each token's own rate).
+API_GLOBAL_RATES = {
+    "token": env("API_GLOBAL_RATE", default="60000/min"),
+    "screening": env("API_GLOBAL_SCREENING_RATE", default="2400/min"),
+}
+# Bulk import files are capped while streamed (rows: blacklists.importing.MAX_ROWS).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# JSON request limits (issue 10): screening 10 000 identifiers is ~300 kB.
+API_MAX_JSON_BYTES = env.int("API_MAX_JSON_BYTES", default=2 * 1024 * 1024)
+API_MAX_JSON_DEPTH = 32
+# Every CSV/XLSX export neutralises spreadsheet formulae (see scs/spreadsheets.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -253,6 +340,11 @@ CELERY_BEAT_SCHEDULE = {
     "sharing-usage-scan": {
         "task": "sharing.tasks.flag_unusual_use",
         "schedule": crontab(minute=40, hour=1),
+    },
+    # Lists: re-send import jobs a lost message left queued, re-queue those a dead worker held.
+    "lists-import-jobs-sweep": {
+        "task": "blacklists.import_jobs.sweep_import_jobs",
+        "schedule": 60.0,
     },
     # Sanctions: re-enqueue outbox events a lost message or a Redis outage left pending.
     "sanctions-outbox-sweep": {"task": "sanctions.tasks.sweep_outbox", "schedule": 30.0},

@@ -2,11 +2,12 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from blacklists.urls import api_urlpatterns as lists_api
 from registry import api as registry_api
 from sanctions.urls import api_urlpatterns as sanctions_api
+from scs import views as scs_views
 from sharing.urls import api_urlpatterns as sharing_api
 
 api_v1 = [
@@ -23,11 +24,17 @@ api_v1 = [
     *lists_api,
 ]
 
+handler400 = "scs.views.bad_request"
+handler403 = "scs.views.permission_denied"
+handler404 = "scs.views.page_not_found"
+handler500 = "scs.views.server_error"
+
 urlpatterns = [
+    path("admin/otp/", scs_views.otp_verify, name="staff-otp"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("publicity.urls")),
 ]

@@ -87,6 +87,21 @@ def api_client_for(agency, role="clerk", username=None) -> APIClient:
     return client
 
 
+def personal_api_client(user) -> APIClient:
+    """A personal token of a named person (not a shared system user), as issue_token --person
+    gives: approvals, publications and decisions need one."""
+    _instance, token = AuthToken.objects.create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def bob_api(bob):
+    return personal_api_client(bob)
+
+
 @pytest.fixture
 def caac_api(caac):
     return api_client_for(caac)
@@ -115,6 +130,45 @@ def customs_api(customs):
 @pytest.fixture
 def anonymous():
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _staff_second_factor(monkeypatch):
+    """`client.force_login` skips the password; here it also stands in for the second factor
+    of staff who must have one. The real sign-in (password, lockout, TOTP enrolment and
+    codes) is tested with real requests in tests/test_security.py."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from scs.security import otp_required
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if otp_required(user):
+            device, _new = TOTPDevice.objects.get_or_create(
+                user=user, name="test", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    """Rate-limit counters and stale copies from an earlier test never leak into the next."""
+    from scs import cache as guarded
+    from scs import ratelimit
+
+    ratelimit._local.clear()
+    guarded._local.clear()
+    yield
+    ratelimit._local.clear()
+    guarded._local.clear()
 
 
 @pytest.fixture

@@ -152,3 +152,36 @@ def test_seed_demo_is_idempotent(capsys):
     assert "missing: 0" in out and "extra: 0" in out
     call_command("mou_impact", Memorandum.objects.first().key)
     assert "would impose 0 sanctions" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_issue_token_rotate_revokes_the_earlier_tokens(caac, capsys):
+    from knox.auth import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
+
+    call_command("issue_token", caac.subject.identifier)
+    old = capsys.readouterr().out.strip()
+    call_command("issue_token", caac.subject.identifier)  # without --rotate: both stay valid
+    kept = capsys.readouterr().out.strip()
+    assert AuthToken.objects.count() == 2
+    call_command("issue_token", caac.subject.identifier, "--rotate")
+    new = capsys.readouterr().out.strip()
+    auth = TokenAuthentication()
+    for revoked in (old, kept):
+        with pytest.raises(AuthenticationFailed):
+            auth.authenticate_credentials(revoked.encode())
+    user, _token = auth.authenticate_credentials(new.encode())
+    assert user.is_system and AuthToken.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_issue_token_person_gives_a_personal_token_of_that_agency_only(caac, customs, capsys):
+    from django.core.management.base import CommandError
+
+    from tests import factories as f
+
+    named = f.user("wang.li", caac, "reviewer")
+    call_command("issue_token", caac.subject.identifier, "--person", "wang.li")
+    assert AuthToken.objects.get().user == named and not named.is_system
+    with pytest.raises(CommandError, match="named person"):
+        call_command("issue_token", customs.subject.identifier, "--person", "wang.li")

@@ -11,6 +11,7 @@ from blacklists import services
 from blacklists.models import EntryState, ListEntry, OutboxEvent
 from tests import factories as f
 from tests.blacklists.conftest import draft
+from tests.conftest import personal_api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -182,26 +183,30 @@ def test_post_on_another_agencys_list_is_forbidden(customs_api, court_list, comp
 # --- transitions ---------------------------------------------------------------------------------
 
 
-def test_transitions_through_the_api(court, court_api, court_reviewer_api, company):
+def test_transitions_through_the_api(court, court_api, bob_api, alice, company):
     court_decisions = f.list_definition(court, immediate_publication_basis="《规定》第七条")
     entry = ListEntry.objects.get(
         pk=court_api.post(ENTRIES, body(court_decisions, company)).json()["id"]
     )
 
     assert transition(court_api, entry, "submit").json()["state"] == "submitted"
-    assert transition(court_reviewer_api, entry, "approve").json()["state"] == "approved"
+    assert transition(bob_api, entry, "approve").json()["state"] == "approved"
     notified = transition(court_api, entry, "notify", via="electronic", reference="电子送达")
     assert notified.status_code == 200
     assert notified.json()["notified_via"] == "electronic"
-    published = transition(court_api, entry, "publish", reason="依法立即公布")
+    # The agency's shared system token may notify, but publication needs a named person.
+    shared = transition(court_api, entry, "publish", reason="依法立即公布")
+    assert shared.status_code == 403
+    assert "named person" in shared.json()["detail"]
+    published = transition(personal_api_client(alice), entry, "publish", reason="依法立即公布")
     assert published.status_code == 200
     assert published.json()["state"] == "published"
     assert OutboxEvent.objects.filter(entry=entry, kind="effect_started").count() == 1
 
-    no_reason = transition(court_reviewer_api, entry, "revoke")
+    no_reason = transition(bob_api, entry, "revoke")
     assert no_reason.status_code == 400
     assert set(no_reason.json()["errors"]) == {"reason"}
-    revoked = transition(court_reviewer_api, entry, "revoke", reason="判决被撤销")
+    revoked = transition(bob_api, entry, "revoke", reason="判决被撤销")
     assert revoked.json()["end_reason"] == "revoked"
     assert OutboxEvent.objects.filter(entry=entry).count() == 2
 
@@ -214,8 +219,8 @@ def test_return_to_draft_through_the_api(court_api, court_reviewer_api, court_li
     assert response.json()["state"] == "draft"
 
 
-def test_publishing_early_is_400_with_the_state_error(court_api, notified):
-    response = transition(court_api, notified, "publish")
+def test_publishing_early_is_400_with_the_state_error(alice, notified):
+    response = transition(personal_api_client(alice), notified, "publish")
     assert response.status_code == 400
     assert "objection window" in response.json()["errors"]["state"][0]
     notified.refresh_from_db()
@@ -224,21 +229,39 @@ def test_publishing_early_is_400_with_the_state_error(court_api, notified):
 
 def test_transition_from_the_wrong_state_is_400(court_api, make_entry):
     entry = make_entry("draft")
-    response = transition(court_api, entry, "notify", via="electronic")
+    response = transition(court_api, entry, "notify", via="electronic", reference="N-1")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"state"}
 
 
 def test_notify_needs_a_known_channel(court_api, make_entry):
-    response = transition(court_api, make_entry("approved"), "notify", via="fax")
+    response = transition(court_api, make_entry("approved"), "notify", via="fax", reference="N")
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"via"}
 
 
-def test_self_approval_through_the_api_is_403(court_reviewer_api, court_list, company):
-    entry = draft(court_list, company, court_reviewer_api.user)
-    transition(court_reviewer_api, entry, "submit")
+def test_approval_by_a_shared_system_token_is_403(court_api, court_reviewer_api, make_entry):
+    entry = make_entry("submitted")
     response = transition(court_reviewer_api, entry, "approve")
+    assert response.status_code == 403
+    assert "named person" in response.json()["detail"]
+    entry.refresh_from_db()
+    assert entry.state == EntryState.SUBMITTED and entry.approved_by is None
+
+
+def test_notice_needs_a_reference_through_the_api(court_api, make_entry):
+    entry = make_entry("approved")
+    response = transition(court_api, entry, "notify", via="electronic")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"reference"}
+    blank = transition(court_api, entry, "notify", via="electronic", reference="   ")
+    assert blank.status_code == 400 and set(blank.json()["errors"]) == {"reference"}
+
+
+def test_self_approval_through_the_api_is_403(bob_api, court_list, company):
+    entry = draft(court_list, company, bob_api.user)
+    transition(bob_api, entry, "submit")
+    response = transition(bob_api, entry, "approve")
     assert response.status_code == 403
     assert "maker" in response.json()["detail"]
     entry.refresh_from_db()

@@ -153,7 +153,9 @@ def test_full_lifecycle_to_publication(make_entry, alice, bob):
     assert (entry.state, entry.submitted_by) == (EntryState.SUBMITTED, alice)
     entry = services.list_entry_approve(actor=bob, entry=entry)
     assert (entry.state, entry.approved_by) == (EntryState.APPROVED, bob)
-    entry = services.list_entry_notify(actor=alice, entry=entry, via="in_person")
+    entry = services.list_entry_notify(
+        actor=alice, entry=entry, via="in_person", reference="送达回证 7"
+    )
     assert entry.state == EntryState.NOTIFIED
     assert entry.objection_window_ends_at == entry.notified_at + datetime.timedelta(days=15)
     later = entry.objection_window_ends_at + datetime.timedelta(seconds=1)
@@ -217,7 +219,9 @@ def test_transition_from_the_wrong_state_is_refused(make_entry, alice, bea, stat
     calls = {
         "submit": lambda: services.list_entry_submit(actor=alice, entry=entry),
         "approve": lambda: services.list_entry_approve(actor=bea, entry=entry),
-        "notify": lambda: services.list_entry_notify(actor=alice, entry=entry, via="electronic"),
+        "notify": lambda: services.list_entry_notify(
+            actor=alice, entry=entry, via="electronic", reference="N-1"
+        ),
         "publish": lambda: services.list_entry_publish(actor=alice, entry=entry, now=far),
         "return": lambda: services.list_entry_return(actor=bea, entry=entry, reason="补正"),
         "revoke": lambda: services.list_entry_revoke(actor=bea, entry=entry, reason="错误"),
@@ -239,7 +243,9 @@ def test_clerk_of_agency_b_cannot_touch_agency_a_entries(make_entry, carol, cust
     far = timezone.now() + datetime.timedelta(days=365)
     calls = {
         "submit": lambda: services.list_entry_submit(actor=carol, entry=entry),
-        "notify": lambda: services.list_entry_notify(actor=carol, entry=entry, via="electronic"),
+        "notify": lambda: services.list_entry_notify(
+            actor=carol, entry=entry, via="electronic", reference="N-1"
+        ),
         "publish": lambda: services.list_entry_publish(actor=carol, entry=entry, now=far),
         "update": lambda: services.list_entry_update(actor=carol, entry=entry, facts="x"),
         "revoke": lambda: services.list_entry_revoke(actor=reviewer_b, entry=entry, reason="x"),
@@ -277,13 +283,14 @@ def test_return_to_draft_needs_a_reviewer_and_a_reason(make_entry, alice, bob):
 def test_notice_checks_channel_and_time(make_entry, alice):
     entry = make_entry("approved")
     with pytest.raises(ValidationError) as exc:
-        services.list_entry_notify(actor=alice, entry=entry, via="carrier_pigeon")
+        services.list_entry_notify(actor=alice, entry=entry, via="carrier_pigeon", reference="N-1")
     assert fields_of(exc) == {"via"}
     with pytest.raises(ValidationError) as exc:
         services.list_entry_notify(
             actor=alice,
             entry=entry,
             via="electronic",
+            reference="N-1",
             notified_at=timezone.now() + datetime.timedelta(hours=1),
         )
     assert fields_of(exc) == {"notified_at"}
@@ -292,9 +299,24 @@ def test_notice_checks_channel_and_time(make_entry, alice):
             actor=alice,
             entry=entry,
             via="electronic",
+            reference="N-1",
             notified_at=entry.approved_at - datetime.timedelta(minutes=1),
         )
     assert fields_of(exc) == {"notified_at"}
+    # Backdated to the very moment of approval: still refused (notice follows approval).
+    with pytest.raises(ValidationError) as exc:
+        services.list_entry_notify(
+            actor=alice,
+            entry=entry,
+            via="electronic",
+            reference="N-1",
+            notified_at=entry.approved_at,
+        )
+    assert fields_of(exc) == {"notified_at"}
+    for blank in ("", "  \u3000 "):
+        with pytest.raises(ValidationError) as exc:
+            services.list_entry_notify(actor=alice, entry=entry, via="electronic", reference=blank)
+        assert fields_of(exc) == {"reference"}
     entry.refresh_from_db()
     assert entry.state == EntryState.APPROVED
 
@@ -414,9 +436,12 @@ def test_pending_objection_blocks_publication(notified, alice, bob):
     assert (objection.status, objection.decided_by) == ("rejected", bob)
 
 
-def test_pending_objection_hides_entry_from_publicity_when_the_list_says_so(published, court):
+def test_admitted_objection_hides_entry_from_publicity_when_the_list_says_so(published, court, bob):
     assert ListEntry.objects.in_publicity().filter(pk=published.pk).exists()
-    file_objection(published)
+    objection = file_objection(published)
+    # Filed anonymously: nothing is hidden until a reviewer admits it.
+    assert ListEntry.objects.in_publicity().filter(pk=published.pk).exists()
+    services.objection_admit(actor=bob, objection=objection)
     assert not ListEntry.objects.in_publicity().filter(pk=published.pk).exists()
     # Still in force: holding it out of publicity does not end the legal effect.
     assert ListEntry.objects.in_force().filter(pk=published.pk).exists()
@@ -427,8 +452,51 @@ def test_pending_objection_hides_entry_from_publicity_when_the_list_says_so(publ
         clerk=published.created_by,
         reviewer=published.approved_by,
     )
-    file_objection(other)
+    services.objection_admit(actor=bob, objection=file_objection(other))
     assert ListEntry.objects.in_publicity().filter(pk=other.pk).exists()
+
+
+def test_an_objection_from_the_subjects_verified_account_holds_at_once(published):
+    file_objection(published, verified_subject=True)
+    assert not ListEntry.objects.in_publicity().filter(pk=published.pk).exists()
+
+
+def test_admission_is_due_in_two_working_days_and_flagged_when_late(published, bob, alice):
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 10, 0, tzinfo=TZ), tick=False):
+        objection = file_objection(published)  # a Friday
+    assert objection.admit_by == datetime.date(2026, 11, 24)
+    services.list_clock_flag_overdue(now=datetime.datetime(2026, 11, 24, 18, 0, tzinfo=TZ))
+    objection.refresh_from_db()
+    assert not objection.admission_overdue
+    services.list_clock_flag_overdue(now=datetime.datetime(2026, 11, 25, 9, 0, tzinfo=TZ))
+    objection.refresh_from_db()
+    assert objection.admission_overdue and objection.admitted_at is None
+    with pytest.raises(PermissionDenied):
+        services.objection_admit(actor=alice, objection=objection)  # clerks do not admit
+    services.objection_admit(actor=bob, objection=objection)
+    objection.refresh_from_db()
+    assert objection.admitted_by == bob and not objection.admission_overdue
+    with pytest.raises(ValidationError) as exc:
+        services.objection_admit(actor=bob, objection=objection)
+    assert fields_of(exc) == {"status"}
+
+
+def test_a_second_objection_without_new_facts_is_refused_with_a_reason(published, bob):
+    first = file_objection(published, disputed_facts="欠款已于立案前清偿。")
+    with pytest.raises(ValidationError) as exc:
+        file_objection(published, disputed_facts="另一个说法")
+    assert first.tracking_number in exc.value.message_dict["disputed_facts"][0]
+    services.objection_decide(actor=bob, objection=first, upheld=False, reasons="无清偿凭证。")
+    # Same facts in other widths, spaces and punctuation: refused, naming the decided one.
+    for same in ("欠款已于立案前清偿", " 欠款 已于立案前清偿！", "欠款已于立案前清偿."):
+        with pytest.raises(ValidationError) as exc:
+            file_objection(published, disputed_facts=same)
+        message = exc.value.message_dict["disputed_facts"][0]
+        assert first.tracking_number in message and "new facts" in message
+    # New facts are a new objection.
+    second = file_objection(published, disputed_facts="判决已于2026年3月被再审撤销。")
+    assert second.status == Objection.Status.PENDING
+    assert Objection.objects.filter(entry=published).count() == 2
 
 
 def test_objection_upheld_ends_a_published_entry(published, bob):
@@ -613,3 +681,33 @@ def test_clock_changes_are_attributed_to_the_system(notified):
     assert last.pgh_context.metadata["username"] == "system"
     assert last.pgh_context.metadata["user"] is None
     assert "objection window lapsed" in last.pgh_context.metadata["reason"]
+
+
+# --- accountability: decisions by a named person ------------------------------------------------
+
+
+def test_shared_system_users_cannot_approve_publish_or_decide(court, make_entry, company):
+    system_reviewer = f.user("court-system", court, "reviewer", is_system=True)
+    submitted = make_entry("submitted")
+    with pytest.raises(PermissionDenied, match="named person"):
+        services.list_entry_approve(actor=system_reviewer, entry=submitted)
+    notified = make_entry("notified")
+    far = notified.objection_window_ends_at + datetime.timedelta(days=1)
+    with pytest.raises(PermissionDenied, match="named person"):
+        services.list_entry_publish(actor=system_reviewer, entry=notified, now=far)
+    with pytest.raises(PermissionDenied, match="named person"):
+        services.list_entry_revoke(actor=system_reviewer, entry=notified, reason="错误")
+    published = make_entry("published")
+    objection = services.objection_file(
+        entry=published, filed_by_name="张三", contact="13800000000", disputed_facts="金额有误"
+    )
+    with pytest.raises(PermissionDenied, match="named person"):
+        services.objection_decide(
+            actor=system_reviewer, objection=objection, upheld=True, reasons="成立"
+        )
+    submitted.refresh_from_db()
+    notified.refresh_from_db()
+    objection.refresh_from_db()
+    assert submitted.state == EntryState.SUBMITTED
+    assert notified.state == EntryState.NOTIFIED
+    assert objection.status == Objection.Status.PENDING

@@ -43,7 +43,7 @@ def publish(definition, subject, clerk, reviewer, **kw):
     entry = draft(definition, subject, clerk, **kw)
     lists.list_entry_submit(actor=clerk, entry=entry)
     lists.list_entry_approve(actor=reviewer, entry=entry)
-    lists.list_entry_notify(actor=clerk, entry=entry, via="electronic")
+    lists.list_entry_notify(actor=clerk, entry=entry, via="electronic", reference="N-1")
     later = timezone.now() + datetime.timedelta(days=definition.objection_window_days, minutes=1)
     return lists.list_entry_publish(actor=clerk, entry=entry, now=later)
 

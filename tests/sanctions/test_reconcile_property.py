@@ -67,7 +67,7 @@ def _run(scene, company, person, caac, ops):
         entry = draft(definition, subject, clerk, number=f"P{i}")
         lists.list_entry_submit(actor=clerk, entry=entry)
         lists.list_entry_approve(actor=reviewer, entry=entry)
-        lists.list_entry_notify(actor=clerk, entry=entry, via="in_person")
+        lists.list_entry_notify(actor=clerk, entry=entry, via="in_person", reference="送达回证")
         entries.append(entry)
     later = timezone.now() + datetime.timedelta(days=20)
     for op, i in ops:
