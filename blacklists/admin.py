@@ -2,54 +2,36 @@
 
 from __future__ import annotations
 
+import datetime
+
+import tablib
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
-from blacklists import importing, services
+from blacklists import admin_workflow, importing, services
 from blacklists.models import (
+    EntryState,
     ListDefinition,
     ListEntry,
     ListGround,
-    NoticeChannel,
     Objection,
     OutboxEvent,
     RepairApplication,
     SeverityTier,
     WatchCandidate,
 )
-from scs.admin import AgencyScopedAdmin, run_service
-
-
-def history_table(obj) -> str:
-    """The audit trail of one row: when, who, why, what changed."""
-    events = obj.events.select_related("pgh_context").order_by("-pgh_created_at")[:50]
-    rows = []
-    for event in events:
-        meta = event.pgh_context.metadata if event.pgh_context_id else {}
-        diff = getattr(event, "pgh_diff", None)
-        rows.append(
-            (
-                f"{event.pgh_created_at:%Y-%m-%d %H:%M:%S}",
-                meta.get("username", "system"),
-                event.pgh_label,
-                meta.get("reason", ""),
-                ", ".join(f"{k}: {v[0]} → {v[1]}" for k, v in (diff or {}).items()) if diff else "",
-            )
-        )
-    if not rows:
-        return "—"
-    body = format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
-    )
-    return format_html(
-        "<table><tr><th>when</th><th>who</th><th>event</th><th>why</th><th>what</th></tr>"
-        "{}</table>",
-        body,
-    )
+from registry.admin import shown_identifier
+from scs.admin import AgencyScopedAdmin, AuditHistoryMixin, CheapPaginator, run_service
+from scs.admin import history_table as history_table  # re-exported for other apps' admin
+from scs.admin_site import Queue
 
 
 class GroundInline(admin.TabularInline):
@@ -63,7 +45,7 @@ class TierInline(admin.TabularInline):
 
 
 @admin.register(ListDefinition)
-class ListDefinitionAdmin(AgencyScopedAdmin):
+class ListDefinitionAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "owner"
     write_roles = ("admin",)
     list_display = ["name", "kind", "owner", "is_public", "may_trigger_joint_measures"]
@@ -75,12 +57,39 @@ class ListDefinitionAdmin(AgencyScopedAdmin):
     def get_exclude(self, request, obj=None):
         return [] if request.user.is_superuser else ["owner"]
 
-    @admin.display(description="audit history")
-    def audit_history(self, obj):
-        return history_table(obj) if obj and obj.pk else "—"
-
     def save_model(self, request, obj, form, change):
         services.list_definition_save(actor=request.user, definition=obj, reason="edited in admin")
+
+
+class OfListSelect(forms.Select):
+    """A select whose options carry the list they belong to (`data-list`), so the page can
+    offer only the chosen list's grounds and tiers (static/workspace/entry_form.js). The
+    service refuses a ground or tier of another list in any case."""
+
+    def __init__(self, *args, list_of: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.list_of = list_of or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = getattr(value, "value", value)
+        if key in self.list_of:
+            option["attrs"]["data-list"] = str(self.list_of[key])
+        return option
+
+
+def tier_label(tier: SeverityTier) -> str:
+    """`一般（3–12个月）`: the tier and its duration range."""
+    if tier.max_months is None:
+        return gettext("%(tier)s (at least %(min)d months, may be permanent)") % {
+            "tier": tier.get_tier_display(),
+            "min": tier.min_months,
+        }
+    return gettext("%(tier)s (%(min)d–%(max)d months)") % {
+        "tier": tier.get_tier_display(),
+        "min": tier.min_months,
+        "max": tier.max_months,
+    }
 
 
 class ListEntryForm(forms.ModelForm):
@@ -98,18 +107,36 @@ class ListEntryForm(forms.ModelForm):
             "facts",
         ]
 
+    class Media:
+        js = ["workspace/entry_form.js"]
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        own = ListDefinition.objects.all()
         if user is not None and not user.is_superuser:
             own = ListDefinition.objects.owned_by(user.agency_id)
-            scoped = {
-                "list": own,
-                "ground": ListGround.objects.filter(list__in=own),
-                "tier": SeverityTier.objects.filter(list__in=own),
-            }
-            for name, queryset in scoped.items():
-                if name in self.fields:  # read-only fields are not on the form
-                    self.fields[name].queryset = queryset
+        scoped = {
+            "list": own.filter(is_active=True),
+            "ground": ListGround.objects.filter(list__in=own).order_by("list", "code"),
+            "tier": SeverityTier.objects.filter(list__in=own).order_by("list", "min_months"),
+        }
+        for name, queryset in scoped.items():
+            if name not in self.fields:  # read-only fields are not on the form
+                continue
+            field = self.fields[name]
+            field.queryset = queryset
+            if name in ("ground", "tier"):
+                rows = list(queryset)
+                list_of = {row.pk: row.list_id for row in rows}
+                if name == "tier":
+                    field.label_from_instance = tier_label
+                # Keep the admin's "add another" wrapper; swap the inner select only.
+                inner = OfListSelect(list_of=list_of, attrs={"data-of-list": "1"})
+                inner.choices = field.choices
+                if hasattr(field.widget, "widget"):
+                    field.widget.widget = inner
+                else:
+                    field.widget = inner
 
     def _post_clean(self):
         super()._post_clean()
@@ -122,50 +149,105 @@ class ListEntryForm(forms.ModelForm):
                 self._update_errors(exc)
 
 
-class TransitionForm(forms.Form):
-    ACTIONS = [
-        ("submit", "Submit for review"),
-        ("approve", "Approve (reviewer, not the maker)"),
-        ("return", "Return to draft (reviewer)"),
-        ("notify", "Record notice to the subject"),
-        ("publish", "Publish"),
-        ("revoke", "Revoke (reviewer)"),
-    ]
-    action = forms.ChoiceField(choices=ACTIONS)
-    via = forms.ChoiceField(choices=[("", "—"), *NoticeChannel.choices], required=False)
-    reference = forms.CharField(required=False, max_length=200)
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV (UTF-8) or XLSX with columns: " + ", ".join(importing.COLUMNS)
+        label=_("File"),
+        help_text=_("CSV (UTF-8) or XLSX; the first row holds the column names of the template."),
     )
-    dry_run = forms.BooleanField(required=False, initial=True, label="Dry run (commit nothing)")
+    dry_run = forms.BooleanField(
+        required=False, initial=True, label=_("Check only (import nothing)")
+    )
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The work queues of the home page, as a filter of the changelist."""
+
+    title = _("work queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("my_drafts", _("my drafts")),
+            ("returned", _("returned to me")),
+            ("to_review", _("awaiting my review")),
+            ("window_ends", _("objection window ends within 7 days")),
+        ]
+
+    def queryset(self, request, queryset):
+        return entry_queue(queryset, self.value(), request.user)
+
+
+def entry_queue(queryset, key, user):
+    now = timezone.now()
+    if key == "my_drafts":
+        return queryset.filter(state=EntryState.DRAFT, created_by=user, submitted_at__isnull=True)
+    if key == "returned":
+        # A returned entry is a draft that was submitted before.
+        return queryset.filter(state=EntryState.DRAFT, created_by=user, submitted_at__isnull=False)
+    if key == "to_review":
+        return queryset.filter(state=EntryState.SUBMITTED).exclude(
+            Q(created_by=user) | Q(submitted_by=user)
+        )
+    if key == "window_ends":
+        return queryset.filter(
+            state=EntryState.NOTIFIED,
+            objection_window_ends_at__lte=now + datetime.timedelta(days=7),
+        )
+    return queryset
 
 
 @admin.register(ListEntry)
-class ListEntryAdmin(AgencyScopedAdmin):
+class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "list__owner"
     form = ListEntryForm
     list_display = [
-        "id",
-        "subject",
-        "list",
+        "title",
+        "subject_code",
         "state",
-        "tier",
+        "tier_shown",
         "decision_number",
         "starts_on",
         "ends_on",
     ]
-    list_filter = ["state", "list", "end_reason"]
-    search_fields = ["subject__identifier", "subject__name", "decision_number"]
+    list_filter = [QueueFilter, "state", "list", "end_reason"]
+    search_fields = ["decision_number"]
     list_select_related = ["subject", "list", "tier"]
-    raw_id_fields = ["subject"]
+    autocomplete_fields = ["subject"]
     actions = ["submit_selected", "approve_selected", "publish_selected"]
     show_full_result_count = False
+    paginator = CheapPaginator
     change_form_template = "admin/blacklists/listentry/change_form.html"
     change_list_template = "admin/blacklists/listentry/change_list.html"
+
+    @admin.display(description=_("list entry"), ordering="-id")
+    def title(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("severity tier"))
+    def tier_shown(self, obj):
+        return tier_label(obj.tier)
+
+    @admin.display(description=_("code"))
+    def subject_code(self, obj):
+        return obj.subject.masked_identifier  # replaced per request in get_list_display
+
+    def get_list_display(self, request):
+        def subject_code(entry):
+            return shown_identifier(entry.subject, request.user)
+
+        subject_code.short_description = _("code")
+        return [subject_code if n == "subject_code" else n for n in self.list_display]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A decision number, or the subject through the one search selector (name
+        fragment, USCC, resident ID)."""
+        from registry.selectors import subject_search
+
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        subjects = subject_search(term).values("pk")
+        return queryset.filter(Q(decision_number=term) | Q(subject__in=subjects)), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -190,20 +272,22 @@ class ListEntryAdmin(AgencyScopedAdmin):
             obj is None or obj.state == ListEntry.State.DRAFT
         )
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state_summary(self, obj):
         if not obj or not obj.pk:
-            return "draft"
-        parts = [obj.get_state_display()]
+            return gettext("draft")
+        parts = [str(obj.get_state_display())]
         if obj.objection_window_ends_at:
-            parts.append(f"objection window until {obj.objection_window_ends_at:%Y-%m-%d %H:%M}")
+            ends = timezone.localtime(obj.objection_window_ends_at)
+            parts.append(
+                gettext("objection window until %(when)s") % {"when": f"{ends:%Y-%m-%d %H:%M}"}
+            )
         if obj.end_reason:
-            parts.append(f"ended: {obj.get_end_reason_display()} {obj.end_note}")
-        return "; ".join(parts)
-
-    @admin.display(description="audit history")
-    def audit_history(self, obj):
-        return history_table(obj) if obj and obj.pk else "—"
+            parts.append(
+                gettext("ended: %(reason)s %(note)s")
+                % {"reason": obj.get_end_reason_display(), "note": obj.end_note}
+            )
+        return "；".join(parts)
 
     def save_model(self, request, obj, form, change):
         data = {
@@ -222,7 +306,11 @@ class ListEntryAdmin(AgencyScopedAdmin):
             obj.pk = created.pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "transition_form": TransitionForm()}
+        entry = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {})}
+        if entry is not None:
+            extra_context["transition_panels"] = admin_workflow.panels(entry, request.user)
+            extra_context["transition_note"] = admin_workflow.blocked_note(entry, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
@@ -237,40 +325,71 @@ class ListEntryAdmin(AgencyScopedAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="blacklists_listentry_import",
             ),
+            path(
+                "import/template.<str:fmt>",
+                self.admin_site.admin_view(self.import_template_view),
+                name="blacklists_listentry_import_template",
+            ),
             *super().get_urls(),
         ]
 
     def transition_view(self, request, pk):
+        """POST `action` and that step's form fields; the service decides."""
         entry = get_object_or_404(self.get_queryset(request), pk=pk)
-        form = TransitionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            action = form.cleaned_data["action"]
-            reason = form.cleaned_data["reason"]
-            calls = {
-                "submit": lambda: services.list_entry_submit(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-                "approve": lambda: services.list_entry_approve(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-                "return": lambda: services.list_entry_return(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-                "notify": lambda: services.list_entry_notify(
-                    actor=request.user,
+        step = admin_workflow.STEPS.get(request.POST.get("action", ""))
+        if request.method == "POST" and step is not None:
+            form = step.form_class(request.POST)
+            if form.is_valid():
+                done = run_service(
+                    request,
+                    admin_workflow.run_step,
+                    step.key,
                     entry=entry,
-                    via=form.cleaned_data["via"],
-                    reference=form.cleaned_data["reference"],
-                ),
-                "publish": lambda: services.list_entry_publish(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-                "revoke": lambda: services.list_entry_revoke(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-            }
-            run_service(request, calls[action], success=f"Entry {entry.pk}: {action} done.")
+                    actor=request.user,
+                    data=form.cleaned_data,
+                )
+                if done is not None:
+                    done.refresh_from_db()
+                    messages.success(
+                        request, admin_workflow.SUCCESS[step.key] % {"entry": str(done)}
+                    )
+            else:
+                for field, errors in form.errors.items():
+                    label = form.fields[field].label if field in form.fields else field
+                    messages.error(request, f"{label}: {' '.join(errors)}")
         return redirect(reverse("admin:blacklists_listentry_change", args=[entry.pk]))
+
+    def import_template_view(self, request, fmt):
+        """An empty import file with the column names and one example row."""
+        own = ListDefinition.objects.all()
+        if not request.user.is_superuser:
+            own = own.owned_by(request.user.agency_id)
+        definition = own.filter(is_active=True).first()
+        ground = definition.grounds.first() if definition else None
+        tier = definition.tiers.first() if definition else None
+        example = [
+            definition.key if definition else "",
+            "91330100MA27XXXX0X",
+            ground.code if ground else "",
+            tier.tier if tier else "",
+            str(tier.min_months) if tier else "",
+            "（2026）浙01执7号",
+            "2026-01-05",
+            "杭州市中级人民法院",
+            "有履行能力而拒不履行生效法律文书确定义务。",
+        ]
+        data = tablib.Dataset(example, headers=importing.COLUMNS)
+        if fmt == "csv":
+            body = ("\ufeff" + data.export("csv")).encode("utf-8")
+            content_type = "text/csv; charset=utf-8"
+        elif fmt == "xlsx":
+            body = data.export("xlsx")
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            raise Http404
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="list-entries-template.{fmt}"'
+        return response
 
     def import_view(self, request):
         form = ImportForm(request.POST or None, request.FILES or None)
@@ -289,61 +408,89 @@ class ListEntryAdmin(AgencyScopedAdmin):
             else:
                 if result.errors:
                     messages.error(
-                        request, f"{len(result.errors)} problem(s): nothing was imported."
+                        request,
+                        ngettext(
+                            "%(n)d problem found: nothing was imported.",
+                            "%(n)d problems found: nothing was imported.",
+                            len(result.errors),
+                        )
+                        % {"n": len(result.errors)},
                     )
                 elif result.dry_run:
-                    messages.info(request, f"Dry run: all {result.rows} rows are valid.")
+                    messages.info(
+                        request,
+                        gettext("Check passed: all %(n)d rows are valid; nothing was imported.")
+                        % {"n": result.rows},
+                    )
                 else:
-                    messages.success(request, f"Imported {result.rows} draft entries.")
+                    messages.success(
+                        request,
+                        gettext("Imported %(n)d draft entries.") % {"n": result.rows},
+                    )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
             "result": result,
-            "title": "Import list entries",
+            "columns": importing.COLUMNS,
+            "title": gettext("Import list entries"),
         }
         return render(request, "admin/blacklists/listentry/import.html", context)
 
-    def _bulk(self, request, queryset, func, label):
+    def _bulk(self, request, queryset, func, message):
         done = 0
-        for entry in queryset:
+        for entry in queryset.select_related("list", "subject"):
             if run_service(request, func, actor=request.user, entry=entry) is not None:
                 done += 1
         if done:
-            messages.success(request, f"{label}: {done} entr{'y' if done == 1 else 'ies'}.")
+            messages.success(request, message % {"n": done})
 
-    @admin.action(description="Submit selected drafts for review")
+    @admin.action(description=_("Submit selected drafts for review"))
     def submit_selected(self, request, queryset):
-        self._bulk(request, queryset, services.list_entry_submit, "Submitted")
+        self._bulk(request, queryset, services.list_entry_submit, gettext("Submitted: %(n)d."))
 
-    @admin.action(description="Approve selected (reviewer; not your own)")
+    @admin.action(description=_("Approve selected (reviewer; not your own)"))
     def approve_selected(self, request, queryset):
-        self._bulk(request, queryset, services.list_entry_approve, "Approved")
+        self._bulk(request, queryset, services.list_entry_approve, gettext("Approved: %(n)d."))
 
-    @admin.action(description="Publish selected (objection window must have run)")
+    @admin.action(description=_("Publish selected (the objection window must have run)"))
     def publish_selected(self, request, queryset):
-        self._bulk(request, queryset, services.list_entry_publish, "Published")
+        self._bulk(request, queryset, services.list_entry_publish, gettext("Published: %(n)d."))
 
 
 class DecisionForm(forms.Form):
-    upheld = forms.BooleanField(required=False, label="Uphold / grant")
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    upheld = forms.BooleanField(required=False, label=_("Uphold the objection / grant repair"))
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
     corrected_facts = forms.CharField(
         required=False,
+        label=_("Corrected facts"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Objections only: uphold with corrected facts to keep the entry.",
+        help_text=_("Objections only: uphold with corrected facts to keep the entry."),
     )
 
 
-class DecisionAdminMixin:
+class DecisionAdminMixin(AuditHistoryMixin):
     """Objections and repairs are decided through a form that calls the service."""
 
     change_form_template = "admin/blacklists/decision_change_form.html"
     readonly_fields = ["audit_history"]
+    list_select_related = ["entry__list", "entry__subject"]
+    list_filter = ["status", "is_overdue"]
+    # Overdue first, then the nearest statutory deadline.
+    ordering = ["-is_overdue", "decide_by"]
 
-    @admin.display(description="audit history")
-    def audit_history(self, obj):
-        return history_table(obj) if obj and obj.pk else "—"
+    @admin.display(description=_("list entry"))
+    def entry_title(self, obj):
+        return str(obj.entry)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        from registry.selectors import subject_search
+
+        subjects = subject_search(term).values("pk")
+        return queryset.filter(Q(tracking_number=term) | Q(entry__subject__in=subjects)), False
 
     def has_add_permission(self, request):
         return False
@@ -375,10 +522,15 @@ class DecisionAdminMixin:
 @admin.register(Objection)
 class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
     agency_field = "entry__list__owner"
-    list_display = ["tracking_number", "entry", "status", "decide_by", "is_overdue", "filed_at"]
-    list_filter = ["status", "is_overdue"]
-    search_fields = ["tracking_number", "entry__subject__identifier"]
-    list_select_related = ["entry"]
+    list_display = [
+        "tracking_number",
+        "entry_title",
+        "status",
+        "decide_by",
+        "is_overdue",
+        "filed_at",
+    ]
+    search_fields = ["tracking_number"]
     readonly_fields = [
         "entry",
         "tracking_number",
@@ -407,17 +559,22 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
             upheld=data["upheld"],
             reasons=data["reasons"],
             corrected_facts=data["corrected_facts"],
-            success="Objection decided.",
+            success=gettext("Objection decided."),
         )
 
 
 @admin.register(RepairApplication)
 class RepairApplicationAdmin(DecisionAdminMixin, AgencyScopedAdmin):
     agency_field = "entry__list__owner"
-    list_display = ["tracking_number", "entry", "status", "decide_by", "is_overdue", "filed_at"]
-    list_filter = ["status", "is_overdue"]
-    search_fields = ["tracking_number", "entry__subject__identifier"]
-    list_select_related = ["entry"]
+    list_display = [
+        "tracking_number",
+        "entry_title",
+        "status",
+        "decide_by",
+        "is_overdue",
+        "filed_at",
+    ]
+    search_fields = ["tracking_number"]
     readonly_fields = [
         "entry",
         "tracking_number",
@@ -444,28 +601,38 @@ class RepairApplicationAdmin(DecisionAdminMixin, AgencyScopedAdmin):
             application=obj,
             grant=data["upheld"],
             reasons=data["reasons"],
-            success="Repair application decided.",
+            success=gettext("Repair application decided."),
         )
 
 
 class ConfirmCandidateForm(forms.Form):
-    ground = forms.ModelChoiceField(queryset=ListGround.objects.none())
-    tier = forms.ModelChoiceField(queryset=SeverityTier.objects.none())
-    duration_months = forms.IntegerField(min_value=1, required=False)
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    ground = forms.ModelChoiceField(label=_("Ground"), queryset=ListGround.objects.none())
+    tier = forms.ModelChoiceField(label=_("Severity tier"), queryset=SeverityTier.objects.none())
+    duration_months = forms.IntegerField(label=_("Duration (months)"), min_value=1, required=False)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, definition: ListDefinition, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ground"].queryset = definition.grounds.all()
         self.fields["tier"].queryset = definition.tiers.all()
+        self.fields["tier"].label_from_instance = tier_label
 
 
 @admin.register(WatchCandidate)
-class WatchCandidateAdmin(AgencyScopedAdmin):
+class WatchCandidateAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "watch_list__owner"
-    list_display = ["subject", "watch_list", "status", "detected_at"]
+    list_display = ["title", "detected_at"]
     list_filter = ["status"]
-    readonly_fields = ["watch_list", "subject", "evidence", "detected_at", "status", "entry"]
+    list_select_related = ["subject", "watch_list"]
+    readonly_fields = [
+        "watch_list",
+        "subject",
+        "evidence",
+        "detected_at",
+        "status",
+        "entry",
+        "audit_history",
+    ]
     actions = ["dismiss_selected"]
     change_form_template = "admin/blacklists/watchcandidate/change_form.html"
 
@@ -503,15 +670,25 @@ class WatchCandidateAdmin(AgencyScopedAdmin):
                 tier=form.cleaned_data["tier"],
                 duration_months=form.cleaned_data["duration_months"],
                 reasons=form.cleaned_data["reasons"],
-                success="Confirmed: an approved entry awaits notice to the subject.",
+                success=gettext("Confirmed: an approved entry awaits notice to the subject."),
             )
             if entry is not None:
                 return redirect(reverse("admin:blacklists_listentry_change", args=[entry.pk]))
         elif request.method == "POST":
-            messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+            messages.error(
+                request,
+                "; ".join(
+                    f"{form.fields[k].label if k in form.fields else k}: {v[0]}"
+                    for k, v in form.errors.items()
+                ),
+            )
         return redirect(reverse("admin:blacklists_watchcandidate_change", args=[candidate.pk]))
 
-    @admin.action(description="Dismiss selected candidates (reviewer)")
+    @admin.display(description=_("watch candidate"))
+    def title(self, obj):
+        return str(obj)
+
+    @admin.action(description=_("Dismiss selected candidates (reviewer)"))
     def dismiss_selected(self, request, queryset):
         for candidate in queryset:
             run_service(
@@ -520,6 +697,7 @@ class WatchCandidateAdmin(AgencyScopedAdmin):
                 actor=request.user,
                 candidate=candidate,
                 reasons="dismissed in admin after review",
+                success=gettext("Dismissed: %(candidate)s") % {"candidate": candidate},
             )
 
 
@@ -527,7 +705,8 @@ class WatchCandidateAdmin(AgencyScopedAdmin):
 class OutboxEventAdmin(admin.ModelAdmin):
     """Operators watch the outbox drain; nobody edits it."""
 
-    list_display = ["id", "entry", "kind", "occurred_at"]
+    list_display = ["entry", "kind", "occurred_at"]
+    list_select_related = ["entry__list", "entry__subject"]
     list_filter = ["kind"]
 
     def has_module_permission(self, request):
@@ -544,3 +723,64 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- work queues on the admin home page ------------------------------------------------------
+
+
+@admin.site.register_queue
+def list_queues(request) -> list[Queue]:
+    """A clerk's and a reviewer's queues over their agency's lists, each a filtered changelist.
+    Objections and repairs link to their changelists, which list overdue ones first."""
+    user = request.user
+    if not (user.is_active and user.is_staff) or (not user.is_superuser and not user.agency_id):
+        return []
+    reviewer = user.is_superuser or user.is_reviewer
+    entries = ListEntry.objects.all()
+    objections = Objection.objects.filter(status=Objection.Status.PENDING)
+    repairs = RepairApplication.objects.filter(status=RepairApplication.Status.PENDING)
+    candidates = WatchCandidate.objects.filter(status=WatchCandidate.Status.CANDIDATE)
+    if not user.is_superuser:
+        entries = entries.filter(list__owner_id=user.agency_id)
+        objections = objections.filter(entry__list__owner_id=user.agency_id)
+        repairs = repairs.filter(entry__list__owner_id=user.agency_id)
+        candidates = candidates.filter(watch_list__owner_id=user.agency_id)
+    changelist = reverse("admin:blacklists_listentry_changelist")
+    keys = [("my_drafts", _("My drafts")), ("returned", _("Entries returned to me"))]
+    if reviewer:
+        keys.append(("to_review", _("Awaiting my review")))
+    keys.append(("window_ends", _("Notified entries whose objection window ends this week")))
+    queues = [
+        Queue(str(label), entry_queue(entries, key, user).count(), f"{changelist}?queue={key}")
+        for key, label in keys
+    ]
+    for label, qs, name in (
+        (_("Objections to decide"), objections, "objection"),
+        (_("Repair applications to decide"), repairs, "repairapplication"),
+    ):
+        overdue = qs.filter(is_overdue=True).count()
+        nearest = qs.order_by("decide_by").values_list("decide_by", flat=True).first()
+        note = ""
+        if nearest is not None:
+            note = gettext("%(overdue)d overdue; next deadline %(day)s") % {
+                "overdue": overdue,
+                "day": f"{nearest:%Y-%m-%d}",
+            }
+        queues.append(
+            Queue(
+                str(label),
+                qs.count(),
+                reverse(f"admin:blacklists_{name}_changelist") + "?status__exact=pending",
+                note=note,
+                urgent=overdue > 0,
+            )
+        )
+    if reviewer:
+        queues.append(
+            Queue(
+                str(_("Watch-list candidates to confirm")),
+                candidates.count(),
+                reverse("admin:blacklists_watchcandidate_changelist") + "?status__exact=candidate",
+            )
+        )
+    return queues

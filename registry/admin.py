@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
-from registry import services
+from registry import selectors, services
 from registry.models import (
     Agency,
     CatalogueItem,
@@ -12,7 +13,7 @@ from registry.models import (
     SubjectRole,
     User,
 )
-from scs.admin import AgencyScopedAdmin, user_agency_id
+from scs.admin import AgencyScopedAdmin, CheapPaginator, user_agency_id
 from scs.audit import audited
 
 
@@ -26,6 +27,19 @@ def is_registrar(request) -> bool:
     return user.is_superuser or bool(user.agency_id and user.agency.is_registration_authority)
 
 
+def shown_identifier(subject: Subject, user) -> str:
+    """The subject's code as this user may see it: a natural person's resident ID in full only
+    for agencies whose legal tasks need it (the one masking rule, in registry.selectors)."""
+    return selectors.display_identifier(subject, reveal=selectors.may_view_personal_ids(user))
+
+
+def subject_choice_label(subject: Subject, user) -> str:
+    """`杭州恒信电子科技有限公司 · 91330100… · 企业`: name, code as the user may see it, kind."""
+    return " · ".join(
+        [subject.name, shown_identifier(subject, user), str(subject.get_kind_display())]
+    )
+
+
 class FormerNameInline(admin.TabularInline):
     model = FormerName
     extra = 0
@@ -34,7 +48,7 @@ class FormerNameInline(admin.TabularInline):
 class SubjectRoleInline(admin.TabularInline):
     model = SubjectRole
     fk_name = "organisation"
-    raw_id_fields = ["holder"]
+    autocomplete_fields = ["holder"]
     extra = 0
 
 
@@ -42,14 +56,49 @@ class SubjectRoleInline(admin.TabularInline):
 class SubjectAdmin(admin.ModelAdmin):
     """Every clerk may look subjects up; only registration authorities register them."""
 
-    list_display = ["identifier", "name", "kind", "division", "status"]
+    list_display = ["name", "kind", "division", "status"]
     list_filter = ["kind", "status"]
-    search_fields = ["=identifier", "name"]
+    # The search itself is registry.selectors.subject_search (get_search_results); Django
+    # needs search_fields to offer the box and the autocomplete.
+    search_fields = ["name"]
     list_select_related = ["division"]
-    raw_id_fields = ["registration_authority"]
-    autocomplete_fields = ["division"]
+    autocomplete_fields = ["division", "registration_authority"]
     inlines = [FormerNameInline, SubjectRoleInline]
     show_full_result_count = False
+    paginator = CheapPaginator
+
+    def get_list_display(self, request):
+        def code(subject):
+            return shown_identifier(subject, request.user)
+
+        code.short_description = _("code")
+        return [code, *self.list_display]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not selectors.may_view_personal_ids(request.user):
+            return ["masked_identifier" if f == "identifier" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not selectors.may_view_personal_ids(request.user):
+            readonly.append("masked_identifier")
+        return readonly
+
+    def get_search_results(self, request, queryset, search_term):
+        """Name fragments (current and former names), USCCs and resident IDs, through the one
+        search selector the portal and API use."""
+        if not search_term.strip():
+            return queryset, False
+        return selectors.subject_search(search_term, queryset), False
+
+    @admin.display(description=_("code"))
+    def masked_identifier(self, subject):
+        return subject.masked_identifier
+
+    def autocomplete_label(self, subject, request) -> str:
+        return subject_choice_label(subject, request.user)
 
     def has_module_permission(self, request):
         return is_agency_staff(request)
@@ -94,7 +143,7 @@ class AgencyAdmin(admin.ModelAdmin):
     list_filter = ["level", "is_registration_authority"]
     search_fields = ["short_name", "subject__name", "subject__identifier"]
     list_select_related = ["subject", "division"]
-    raw_id_fields = ["subject", "parent"]
+    autocomplete_fields = ["subject", "parent"]
 
     def has_view_permission(self, request, obj=None):
         return is_agency_staff(request)
@@ -131,7 +180,8 @@ class CreditRecordAdmin(AgencyScopedAdmin):
     list_filter = ["catalogue_item__record_type"]
     search_fields = ["decision_number", "subject__identifier", "subject__name"]
     list_select_related = ["subject", "catalogue_item"]
-    raw_id_fields = ["subject"]
+    autocomplete_fields = ["subject"]
+    paginator = CheapPaginator
     readonly_fields = ["created_by"]
     show_full_result_count = False
 
@@ -147,11 +197,11 @@ class CreditRecordAdmin(AgencyScopedAdmin):
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("Agency", {"fields": ("agency", "role", "is_system")}),
+        (_("Agency"), {"fields": ("agency", "role", "is_system")}),
     )
     list_display = ["username", "agency", "role", "is_staff", "is_system"]
     list_filter = ["role", "is_staff", "is_system"]
-    raw_id_fields = ["agency"]
+    autocomplete_fields = ["agency"]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
