@@ -25,10 +25,12 @@ from blacklists.models import (
     Objection,
     OutboxEvent,
     RepairApplication,
+    RepairCondition,
     SeverityTier,
     WatchCandidate,
 )
 from registry.admin import shown_identifier
+from registry.models import Subject, SubjectKind
 from scs.admin import AgencyScopedAdmin, AuditHistoryMixin, CheapPaginator, run_service
 from scs.admin import history_table as history_table  # re-exported for other apps' admin
 from scs.admin_site import Queue
@@ -57,6 +59,33 @@ class ListDefinitionAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     def get_exclude(self, request, obj=None):
         return [] if request.user.is_superuser else ["owner"]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only array fields would show their stored codes; show their labels.
+            shown = {
+                "subject_kinds": "subject_kinds_shown",
+                "repair_conditions": "conditions_shown",
+            }
+            fields = [shown.get(f, f) for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            readonly += ["subject_kinds_shown", "conditions_shown"]
+        return readonly
+
+    @admin.display(description=_("subject kinds"))
+    def subject_kinds_shown(self, obj):
+        labels = dict(SubjectKind.choices)
+        return "、".join(str(labels.get(k, k)) for k in obj.subject_kinds) or "—"
+
+    @admin.display(description=_("repair conditions"))
+    def conditions_shown(self, obj):
+        labels = dict(RepairCondition.choices)
+        return "、".join(str(labels.get(k, k)) for k in obj.repair_conditions) or "—"
+
     def save_model(self, request, obj, form, change):
         services.list_definition_save(actor=request.user, definition=obj, reason="edited in admin")
 
@@ -79,17 +108,8 @@ class OfListSelect(forms.Select):
 
 
 def tier_label(tier: SeverityTier) -> str:
-    """`一般（3–12个月）`: the tier and its duration range."""
-    if tier.max_months is None:
-        return gettext("%(tier)s (at least %(min)d months, may be permanent)") % {
-            "tier": tier.get_tier_display(),
-            "min": tier.min_months,
-        }
-    return gettext("%(tier)s (%(min)d–%(max)d months)") % {
-        "tier": tier.get_tier_display(),
-        "min": tier.min_months,
-        "max": tier.max_months,
-    }
+    """`一般（3–12 个月）`: the tier and its duration range (SeverityTier.__str__)."""
+    return str(tier)
 
 
 class ListEntryForm(forms.ModelForm):
@@ -216,6 +236,7 @@ class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     actions = ["submit_selected", "approve_selected", "publish_selected"]
     show_full_result_count = False
     paginator = CheapPaginator
+    list_per_page = 50
     change_form_template = "admin/blacklists/listentry/change_form.html"
     change_list_template = "admin/blacklists/listentry/change_list.html"
 
@@ -246,7 +267,10 @@ class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        subjects = subject_search(term).values("pk")
+        # Search among this agency's listed subjects only: a boilerplate fragment (有限公司)
+        # then walks thousands of entries, not a million subjects.
+        listed = Subject.objects.filter(pk__in=queryset.values("subject_id"))
+        subjects = subject_search(term, listed).values("pk")
         return queryset.filter(Q(decision_number=term) | Q(subject__in=subjects)), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -489,7 +513,8 @@ class DecisionAdminMixin(AuditHistoryMixin):
             return queryset, False
         from registry.selectors import subject_search
 
-        subjects = subject_search(term).values("pk")
+        listed = Subject.objects.filter(pk__in=queryset.values("entry__subject_id"))
+        subjects = subject_search(term, listed).values("pk")
         return queryset.filter(Q(tracking_number=term) | Q(entry__subject__in=subjects)), False
 
     def has_add_permission(self, request):

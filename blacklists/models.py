@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Agency, Subject, SubjectKind, add_months, subject_short_label
@@ -196,8 +197,17 @@ class SeverityTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        upper = self.max_months if self.max_months is not None else "∞"
-        return f"{self.get_tier_display()} ({self.min_months}-{upper} months)"
+        """`一般（3–12 个月）`: the tier and its duration range."""
+        if self.max_months is None:
+            return gettext("%(tier)s (at least %(min)d months, may be permanent)") % {
+                "tier": self.get_tier_display(),
+                "min": self.min_months,
+            }
+        return gettext("%(tier)s (%(min)d–%(max)d months)") % {
+            "tier": self.get_tier_display(),
+            "min": self.min_months,
+            "max": self.max_months,
+        }
 
 
 class EntryState(models.TextChoices):

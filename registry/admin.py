@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from registry import selectors, services
+from registry import identifiers, selectors, services
 from registry.models import (
     Agency,
     CatalogueItem,
@@ -13,7 +13,7 @@ from registry.models import (
     SubjectRole,
     User,
 )
-from scs.admin import AgencyScopedAdmin, CheapPaginator, user_agency_id
+from scs.admin import AgencyScopedAdmin, AuditHistoryMixin, CheapPaginator, user_agency_id
 from scs.audit import audited
 
 
@@ -40,6 +40,12 @@ def subject_choice_label(subject: Subject, user) -> str:
     )
 
 
+def masked_if_resident_id(code: str) -> str:
+    """For histories, where only the raw value is at hand: a resident ID is always masked
+    (the one masking function); a USCC is public and shown as it is."""
+    return identifiers.mask_resident_id(code) if identifiers.is_resident_id(code) else code
+
+
 class FormerNameInline(admin.TabularInline):
     model = FormerName
     extra = 0
@@ -53,7 +59,7 @@ class SubjectRoleInline(admin.TabularInline):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Every clerk may look subjects up; only registration authorities register them."""
 
     list_display = ["name", "kind", "division", "status"]
@@ -66,6 +72,9 @@ class SubjectAdmin(admin.ModelAdmin):
     inlines = [FormerNameInline, SubjectRoleInline]
     show_full_result_count = False
     paginator = CheapPaginator
+    list_per_page = 50
+    ordering = ["-id"]
+    history_redact = {"identifier": masked_if_resident_id}
 
     def get_list_display(self, request):
         def code(subject):
@@ -75,13 +84,16 @@ class SubjectAdmin(admin.ModelAdmin):
         return [code, *self.list_display]
 
     def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
+        extras = ("audit_history", "masked_identifier")
+        fields = [f for f in super().get_fields(request, obj) if f not in extras]
         if obj is not None and not selectors.may_view_personal_ids(request.user):
-            return ["masked_identifier" if f == "identifier" else f for f in fields]
-        return fields
+            fields = ["masked_identifier" if f == "identifier" else f for f in fields]
+        return [*fields, "audit_history"] if obj is not None else fields
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.append("audit_history")
         if obj is not None and not selectors.may_view_personal_ids(request.user):
             readonly.append("masked_identifier")
         return readonly
@@ -175,14 +187,14 @@ class CatalogueItemAdmin(AgencyScopedAdmin):
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(AgencyScopedAdmin):
+class CreditRecordAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     list_display = ["title", "subject", "catalogue_item", "decision_number", "decision_date"]
     list_filter = ["catalogue_item__record_type"]
     search_fields = ["decision_number", "subject__identifier", "subject__name"]
     list_select_related = ["subject", "catalogue_item"]
     autocomplete_fields = ["subject"]
     paginator = CheapPaginator
-    readonly_fields = ["created_by"]
+    readonly_fields = ["created_by", "audit_history"]
     show_full_result_count = False
 
     def get_exclude(self, request, obj=None):

@@ -316,6 +316,8 @@ class User(AbstractUser):
     )
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             # Everyone but a superuser acts for exactly one agency.
             models.CheckConstraint(

@@ -10,8 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.admin import shown_identifier
 from sanctions import admin_enforce, propagation, services
-from sanctions.models import Measure, Memorandum, Sanction, SanctionFeedback
-from scs.admin import AuditHistoryMixin, CheapPaginator, run_service, user_agency_id
+from sanctions.models import Measure, Memorandum, Sanction, SanctionEvent, SanctionFeedback
+from scs.admin import (
+    AuditHistoryMixin,
+    CheapPaginator,
+    reason_label,
+    run_service,
+    user_agency_id,
+)
 from scs.admin_site import Queue
 from scs.audit import audited
 
@@ -179,10 +185,11 @@ class SanctionAdmin(admin.ModelAdmin):
     list_filter = ["status", "lift_reason"]
     search_fields = ["target__name"]
     list_select_related = ["target", "measure", "implementing_agency__subject"]
-    readonly_fields = ["provenance", "feedback_given"]
+    readonly_fields = ["provenance", "feedback_given", "history"]
     exclude = ["entry", "measure", "target", "implementing_agency"]
     show_full_result_count = False
     paginator = CheapPaginator
+    list_per_page = 50
     actions = ["record_feedback"]
     change_form_template = "admin/sanctions/sanction/change_form.html"
 
@@ -194,12 +201,15 @@ class SanctionAdmin(admin.ModelAdmin):
         return qs.filter(Q(implementing_agency_id=agency) | Q(entry__list__owner_id=agency))
 
     def get_search_results(self, request, queryset, search_term):
+        from registry.models import Subject
         from registry.selectors import subject_search
 
         term = search_term.strip()
         if not term:
             return queryset, False
-        return queryset.filter(target__in=subject_search(term).values("pk")), False
+        # Among this agency's targets only (a few thousand), never the whole registry.
+        targets = Subject.objects.filter(pk__in=queryset.values("target_id"))
+        return queryset.filter(target__in=subject_search(term, targets).values("pk")), False
 
     def has_module_permission(self, request):
         return is_agency_staff(request)
@@ -267,6 +277,28 @@ class SanctionAdmin(admin.ModelAdmin):
                 "date": f"{e.decision_date:%Y-%m-%d}",
                 "issuer": e.decision_issuer,
             },
+        )
+
+    @admin.display(description=_("audit history"))
+    def history(self, obj):
+        """Sanctions are written by propagation only: their history is their feed events."""
+        events = obj.events.order_by("-id")[:50]
+        kinds = dict(SanctionEvent.Kind.choices)
+        lifts = dict(Sanction.LiftReason.choices)
+        return (
+            format_html_join(
+                "",
+                "<div>{} · {} · {}</div>",
+                (
+                    (
+                        f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}",
+                        kinds.get(e.kind, e.kind),
+                        lifts.get(e.reason) or reason_label(e.reason.replace("_", " ")),
+                    )
+                    for e in events
+                ),
+            )
+            or "—"
         )
 
     @admin.display(description=_("feedback"))

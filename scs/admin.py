@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -130,10 +132,50 @@ def _shown(field, value) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
-def history_rows(obj, limit: int = 50) -> list[dict]:
+# Reasons the services record in fixed words (data, stored in English), shown translated.
+_REASON_PATTERNS = [
+    (re.compile(r"^subject notified \((\w+)\)$"), _("subject notified (%(detail)s)")),
+    (re.compile(r"^feedback: (\w+)$"), _("feedback: %(detail)s")),
+]
+FIXED_REASONS = [
+    _("entry drafted"),
+    _("drafted in admin"),
+    _("draft edited"),
+    _("edited in admin"),
+    _("objection filed"),
+    _("repair applied for"),
+    _("objection window lapsed without objection"),
+    _("duration ended"),
+    _("decision deadline passed"),
+    _("reconciliation"),
+    _("catalogue item saved"),
+    _("list definition saved"),
+    _("memorandum saved"),
+    _("dismissed in admin after review"),
+    _("withdrawn by the platform operator in admin"),
+    _("renamed"),
+    _("role recorded"),
+    _("entry published"),
+]
+
+
+def reason_label(reason: str) -> str:
+    """A recorded reason in the reader's language when the services wrote it in fixed words
+    (a clerk's own words are shown as written)."""
+    for pattern, template in _REASON_PATTERNS:
+        match = pattern.match(reason)
+        if match:
+            return str(template) % {"detail": gettext(match.group(1).replace("_", " "))}
+    return gettext(reason) if reason else ""
+
+
+def history_rows(obj, limit: int = 50, redact: dict | None = None) -> list[dict]:
     """The audit trail of one row, newest first: when (local time), who, what (event), why,
     and each changed field as (label, old, new). Foreign keys are shown as the related row's
-    title, never as a database id; fields nobody reads (timestamps of the row) are skipped."""
+    title, never as a database id; fields nobody reads (timestamps of the row) are skipped.
+    `redact` maps a field name to a function applied to its raw values (e.g. masking a resident
+    ID), so a value the reader may not see never reaches the page through its history."""
+    redact = redact or {}
     model = type(obj)
     events = list(obj.events.select_related("pgh_context").order_by("-pgh_id")[: limit + 1])
     fields = [
@@ -143,6 +185,8 @@ def history_rows(obj, limit: int = 50) -> list[dict]:
 
     def value_of(event, field):
         raw = getattr(event, field.attname, None)
+        if field.name in redact and raw not in (None, ""):
+            return redact[field.name](raw)
         if field.is_relation and raw is not None:
             key = (field.related_model, raw)
             if key not in related:
@@ -168,18 +212,18 @@ def history_rows(obj, limit: int = 50) -> list[dict]:
                 "when": timezone.localtime(event.pgh_created_at),
                 "who": meta.get("username") or _("system"),
                 "event": EVENT_LABELS.get(event.pgh_label, event.pgh_label),
-                "why": meta.get("reason", ""),
+                "why": reason_label(meta.get("reason", "")),
                 "changes": changes,
             }
         )
     return rows
 
 
-def history_table(obj) -> str:
+def history_table(obj, redact: dict | None = None) -> str:
     """The audit trail as an HTML table for an admin read-only field."""
     if obj is None or obj.pk is None:
         return "—"
-    rows = history_rows(obj)
+    rows = history_rows(obj, redact=redact)
     if not rows:
         return "—"
     body = format_html_join(
@@ -219,6 +263,8 @@ def history_table(obj) -> str:
 class AuditHistoryMixin:
     """A read-only "audit history" field on a regulated object's page."""
 
+    history_redact: dict = {}
+
     @admin.display(description=_("audit history"))
     def audit_history(self, obj):
-        return history_table(obj)
+        return history_table(obj, redact=self.history_redact)

@@ -13,6 +13,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AlterModelOptions(
+            name='user',
+            options={'verbose_name': 'user', 'verbose_name_plural': 'users'},
+        ),
+        migrations.AlterModelOptions(
             name='agency',
             options={'ordering': ['subject__name'], 'verbose_name': 'agency', 'verbose_name_plural': 'agencies'},
         ),

@@ -120,7 +120,7 @@ def test_change_page_offers_only_the_steps_state_and_role_allow(client, make_ent
     }
     assert offered == {"approve", "return", "revoke"}
     assert "待审核" in html  # the state, in Chinese
-    assert "entry drafted" in html and "submitted for review" in html  # audit reasons
+    assert "录入草稿" in html  # audit reasons, translated when the service wrote fixed words
 
     client.force_login(alice)  # the maker, a clerk: nothing to do but wait
     html = client.get(change_url(entry)).content.decode()
