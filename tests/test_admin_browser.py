@@ -138,7 +138,7 @@ def test_clerk_reviewer_and_implementing_agency(browser, live_server, world):
     page.locator("input[name=_continue]").click()
     page.wait_for_selector("#step-submit")
     entry = ListEntry.objects.get()
-    title = f"失信被执行人名单 · 杭州恒信电子科技有限公司（{company.identifier[:4]}…）· 草稿"
+    title = f"失信被执行人名单 · 杭州恒信电子科技有限公司（{company.identifier[:4]}…） · 草稿"
     assert title in page.content()
     page.locator("#step-submit input[type=submit]").click()
     page.wait_for_selector(".messagelist")
