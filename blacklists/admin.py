@@ -2,55 +2,39 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
-from blacklists import import_jobs, importing, services
+from blacklists import admin_workflow, import_jobs, importing, services
 from blacklists.models import (
+    EntryState,
     ImportJob,
     ListDefinition,
     ListEntry,
     ListGround,
-    NoticeChannel,
     Objection,
     OutboxEvent,
     RepairApplication,
+    RepairCondition,
     SeverityTier,
     WatchCandidate,
 )
-from scs.admin import AgencyScopedAdmin, run_service
-
-
-def history_table(obj) -> str:
-    """The audit trail of one row: when, who, why, what changed."""
-    events = obj.events.select_related("pgh_context").order_by("-pgh_created_at")[:50]
-    rows = []
-    for event in events:
-        meta = event.pgh_context.metadata if event.pgh_context_id else {}
-        diff = getattr(event, "pgh_diff", None)
-        rows.append(
-            (
-                f"{event.pgh_created_at:%Y-%m-%d %H:%M:%S}",
-                meta.get("username", "system"),
-                event.pgh_label,
-                meta.get("reason", ""),
-                ", ".join(f"{k}: {v[0]} → {v[1]}" for k, v in (diff or {}).items()) if diff else "",
-            )
-        )
-    if not rows:
-        return "—"
-    body = format_html_join(
-        "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
-    )
-    return format_html(
-        "<table><tr><th>when</th><th>who</th><th>event</th><th>why</th><th>what</th></tr>"
-        "{}</table>",
-        body,
-    )
+from registry.admin import shown_identifier
+from registry.models import Subject, SubjectKind
+from scs.admin import AgencyScopedAdmin, AuditHistoryMixin, CheapPaginator, run_service
+from scs.admin import history_table as history_table  # re-exported for other apps' admin
+from scs.admin_site import Queue
 
 
 class GroundInline(admin.TabularInline):
@@ -64,7 +48,7 @@ class TierInline(admin.TabularInline):
 
 
 @admin.register(ListDefinition)
-class ListDefinitionAdmin(AgencyScopedAdmin):
+class ListDefinitionAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "owner"
     write_roles = ("admin",)
     list_display = ["name", "kind", "owner", "is_public", "may_trigger_joint_measures"]
@@ -76,12 +60,57 @@ class ListDefinitionAdmin(AgencyScopedAdmin):
     def get_exclude(self, request, obj=None):
         return [] if request.user.is_superuser else ["owner"]
 
-    @admin.display(description="audit history")
-    def audit_history(self, obj):
-        return history_table(obj) if obj and obj.pk else "—"
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only array fields would show their stored codes; show their labels.
+            shown = {
+                "subject_kinds": "subject_kinds_shown",
+                "repair_conditions": "conditions_shown",
+            }
+            fields = [shown.get(f, f) for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            readonly += ["subject_kinds_shown", "conditions_shown"]
+        return readonly
+
+    @admin.display(description=_("subject kinds"))
+    def subject_kinds_shown(self, obj):
+        labels = dict(SubjectKind.choices)
+        return "、".join(str(labels.get(k, k)) for k in obj.subject_kinds) or "—"
+
+    @admin.display(description=_("repair conditions"))
+    def conditions_shown(self, obj):
+        labels = dict(RepairCondition.choices)
+        return "、".join(str(labels.get(k, k)) for k in obj.repair_conditions) or "—"
 
     def save_model(self, request, obj, form, change):
         services.list_definition_save(actor=request.user, definition=obj, reason="edited in admin")
+
+
+class OfListSelect(forms.Select):
+    """A select whose options carry the list they belong to (`data-list`), so the page can
+    offer only the chosen list's grounds and tiers (static/workspace/entry_form.js). The
+    service refuses a ground or tier of another list in any case."""
+
+    def __init__(self, *args, list_of: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.list_of = list_of or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = getattr(value, "value", value)
+        if key in self.list_of:
+            option["attrs"]["data-list"] = str(self.list_of[key])
+        return option
+
+
+def tier_label(tier: SeverityTier) -> str:
+    """`一般（3–12 个月）`: the tier and its duration range (SeverityTier.__str__)."""
+    return str(tier)
 
 
 class ListEntryForm(forms.ModelForm):
@@ -99,18 +128,36 @@ class ListEntryForm(forms.ModelForm):
             "facts",
         ]
 
+    class Media:
+        js = ["workspace/entry_form.js"]
+
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        own = ListDefinition.objects.all()
         if user is not None and not user.is_superuser:
             own = ListDefinition.objects.owned_by(user.agency_id)
-            scoped = {
-                "list": own,
-                "ground": ListGround.objects.filter(list__in=own),
-                "tier": SeverityTier.objects.filter(list__in=own),
-            }
-            for name, queryset in scoped.items():
-                if name in self.fields:  # read-only fields are not on the form
-                    self.fields[name].queryset = queryset
+        scoped = {
+            "list": own.filter(is_active=True),
+            "ground": ListGround.objects.filter(list__in=own).order_by("list", "code"),
+            "tier": SeverityTier.objects.filter(list__in=own).order_by("list", "min_months"),
+        }
+        for name, queryset in scoped.items():
+            if name not in self.fields:  # read-only fields are not on the form
+                continue
+            field = self.fields[name]
+            field.queryset = queryset
+            if name in ("ground", "tier"):
+                rows = list(queryset)
+                list_of = {row.pk: row.list_id for row in rows}
+                if name == "tier":
+                    field.label_from_instance = tier_label
+                # Keep the admin's "add another" wrapper; swap the inner select only.
+                inner = OfListSelect(list_of=list_of, attrs={"data-of-list": "1"})
+                inner.choices = field.choices
+                if hasattr(field.widget, "widget"):
+                    field.widget.widget = inner
+                else:
+                    field.widget = inner
 
     def _post_clean(self):
         super()._post_clean()
@@ -123,50 +170,109 @@ class ListEntryForm(forms.ModelForm):
                 self._update_errors(exc)
 
 
-class TransitionForm(forms.Form):
-    ACTIONS = [
-        ("submit", "Submit for review"),
-        ("approve", "Approve (reviewer, not the maker)"),
-        ("return", "Return to draft (reviewer)"),
-        ("notify", "Record notice to the subject"),
-        ("publish", "Publish"),
-        ("revoke", "Revoke (reviewer)"),
-    ]
-    action = forms.ChoiceField(choices=ACTIONS)
-    via = forms.ChoiceField(choices=[("", "—"), *NoticeChannel.choices], required=False)
-    reference = forms.CharField(required=False, max_length=200)
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class ImportForm(forms.Form):
     file = forms.FileField(
-        help_text="CSV (UTF-8) or XLSX with columns: " + ", ".join(importing.COLUMNS)
+        label=_("File"),
+        help_text=_("CSV (UTF-8) or XLSX; the first row holds the column names of the template."),
     )
-    dry_run = forms.BooleanField(required=False, initial=True, label="Dry run (commit nothing)")
+    dry_run = forms.BooleanField(
+        required=False, initial=True, label=_("Check only (import nothing)")
+    )
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """The work queues of the home page, as a filter of the changelist."""
+
+    title = _("work queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("my_drafts", _("my drafts")),
+            ("returned", _("returned to me")),
+            ("to_review", _("awaiting my review")),
+            ("window_ends", _("objection window ends within 7 days")),
+        ]
+
+    def queryset(self, request, queryset):
+        return entry_queue(queryset, self.value(), request.user)
+
+
+def entry_queue(queryset, key, user):
+    now = timezone.now()
+    if key == "my_drafts":
+        return queryset.filter(state=EntryState.DRAFT, created_by=user, submitted_at__isnull=True)
+    if key == "returned":
+        # A returned entry is a draft that was submitted before.
+        return queryset.filter(state=EntryState.DRAFT, created_by=user, submitted_at__isnull=False)
+    if key == "to_review":
+        return queryset.filter(state=EntryState.SUBMITTED).exclude(
+            Q(created_by=user) | Q(submitted_by=user)
+        )
+    if key == "window_ends":
+        return queryset.filter(
+            state=EntryState.NOTIFIED,
+            objection_window_ends_at__lte=now + datetime.timedelta(days=7),
+        )
+    return queryset
 
 
 @admin.register(ListEntry)
-class ListEntryAdmin(AgencyScopedAdmin):
+class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "list__owner"
     form = ListEntryForm
     list_display = [
-        "id",
-        "subject",
-        "list",
+        "title",
+        "subject_code",
         "state",
-        "tier",
+        "tier_shown",
         "decision_number",
         "starts_on",
         "ends_on",
     ]
-    list_filter = ["state", "list", "end_reason"]
-    search_fields = ["subject__identifier", "subject__name", "decision_number"]
+    list_filter = [QueueFilter, "state", "list", "end_reason"]
+    search_fields = ["decision_number"]
     list_select_related = ["subject", "list", "tier"]
-    raw_id_fields = ["subject"]
+    autocomplete_fields = ["subject"]
     actions = ["submit_selected", "approve_selected", "publish_selected"]
     show_full_result_count = False
+    paginator = CheapPaginator
+    list_per_page = 50
     change_form_template = "admin/blacklists/listentry/change_form.html"
     change_list_template = "admin/blacklists/listentry/change_list.html"
+
+    @admin.display(description=_("list entry"), ordering="-id")
+    def title(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("severity tier"))
+    def tier_shown(self, obj):
+        return tier_label(obj.tier)
+
+    @admin.display(description=_("code"))
+    def subject_code(self, obj):
+        return obj.subject.masked_identifier  # replaced per request in get_list_display
+
+    def get_list_display(self, request):
+        def subject_code(entry):
+            return shown_identifier(entry.subject, request.user)
+
+        subject_code.short_description = _("code")
+        return [subject_code if n == "subject_code" else n for n in self.list_display]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A decision number, or the subject through the one search selector (name
+        fragment, USCC, resident ID)."""
+        from registry.selectors import subject_search
+
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # Search among this agency's listed subjects only: a boilerplate fragment (有限公司)
+        # then walks thousands of entries, not a million subjects.
+        listed = Subject.objects.filter(pk__in=queryset.values("subject_id"))
+        subjects = subject_search(term, listed).values("pk")
+        return queryset.filter(Q(decision_number=term) | Q(subject__in=subjects)), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -191,20 +297,22 @@ class ListEntryAdmin(AgencyScopedAdmin):
             obj is None or obj.state == ListEntry.State.DRAFT
         )
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state_summary(self, obj):
         if not obj or not obj.pk:
-            return "draft"
-        parts = [obj.get_state_display()]
+            return gettext("draft")
+        parts = [str(obj.get_state_display())]
         if obj.objection_window_ends_at:
-            parts.append(f"objection window until {obj.objection_window_ends_at:%Y-%m-%d %H:%M}")
+            ends = timezone.localtime(obj.objection_window_ends_at)
+            parts.append(
+                gettext("objection window until %(when)s") % {"when": f"{ends:%Y-%m-%d %H:%M}"}
+            )
         if obj.end_reason:
-            parts.append(f"ended: {obj.get_end_reason_display()} {obj.end_note}")
-        return "; ".join(parts)
-
-    @admin.display(description="audit history")
-    def audit_history(self, obj):
-        return history_table(obj) if obj and obj.pk else "—"
+            parts.append(
+                gettext("ended: %(reason)s %(note)s")
+                % {"reason": obj.get_end_reason_display(), "note": obj.end_note}
+            )
+        return "；".join(parts)
 
     def save_model(self, request, obj, form, change):
         data = {
@@ -223,7 +331,11 @@ class ListEntryAdmin(AgencyScopedAdmin):
             obj.pk = created.pk
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "transition_form": TransitionForm()}
+        entry = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {})}
+        if entry is not None:
+            extra_context["transition_panels"] = admin_workflow.panels(entry, request.user)
+            extra_context["transition_note"] = admin_workflow.blocked_note(entry, request.user)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
@@ -247,41 +359,33 @@ class ListEntryAdmin(AgencyScopedAdmin):
         ]
 
     def transition_view(self, request, pk):
+        """POST `action` and that step's form fields; the service decides."""
         entry = get_object_or_404(self.get_queryset(request), pk=pk)
-        form = TransitionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            action = form.cleaned_data["action"]
-            reason = form.cleaned_data["reason"]
-            calls = {
-                "submit": lambda: services.list_entry_submit(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-                "approve": lambda: services.list_entry_approve(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-                "return": lambda: services.list_entry_return(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-                "notify": lambda: services.list_entry_notify(
-                    actor=request.user,
+        step = admin_workflow.STEPS.get(request.POST.get("action", ""))
+        if request.method == "POST" and step is not None:
+            form = step.form_class(request.POST)
+            if form.is_valid():
+                done = run_service(
+                    request,
+                    admin_workflow.run_step,
+                    step.key,
                     entry=entry,
-                    via=form.cleaned_data["via"],
-                    reference=form.cleaned_data["reference"],
-                ),
-                "publish": lambda: services.list_entry_publish(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-                "revoke": lambda: services.list_entry_revoke(
-                    actor=request.user, entry=entry, reason=reason
-                ),
-            }
-            run_service(request, calls[action], success=f"Entry {entry.pk}: {action} done.")
+                    actor=request.user,
+                    data=form.cleaned_data,
+                )
+                if done is not None:
+                    done.refresh_from_db()
+                    messages.success(
+                        request, admin_workflow.SUCCESS[step.key] % {"entry": str(done)}
+                    )
+            else:
+                for field, errors in form.errors.items():
+                    label = form.fields[field].label if field in form.fields else field
+                    messages.error(request, f"{label}: {' '.join(errors)}")
         return redirect(reverse("admin:blacklists_listentry_change", args=[entry.pk]))
 
     def import_template_view(self, request, fmt: str):
         """The import template for the clerk's agency (blacklists.importing)."""
-        from django.http import Http404, HttpResponse
-
         if fmt not in ("csv", "xlsx"):
             raise Http404
         agency = request.user.agency
@@ -311,72 +415,101 @@ class ListEntryAdmin(AgencyScopedAdmin):
             else:
                 if result.errors:
                     messages.error(
-                        request, f"{len(result.errors)} problem(s): nothing was imported."
+                        request,
+                        ngettext(
+                            "%(n)d problem found: nothing was imported.",
+                            "%(n)d problems found: nothing was imported.",
+                            len(result.errors),
+                        )
+                        % {"n": len(result.errors)},
                     )
                 elif result.dry_run:
-                    messages.info(request, f"Dry run: all {result.rows} rows are valid.")
+                    messages.info(
+                        request,
+                        gettext("Check passed: all %(n)d rows are valid; nothing was imported.")
+                        % {"n": result.rows},
+                    )
                 else:
-                    messages.success(request, f"Imported {result.rows} draft entries.")
+                    messages.success(
+                        request,
+                        gettext("Imported %(n)d draft entries.") % {"n": result.rows},
+                    )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "form": form,
             "result": result,
-            "title": "Import list entries",
+            "columns": importing.COLUMNS,
+            "title": gettext("Import list entries"),
         }
         return render(request, "admin/blacklists/listentry/import.html", context)
 
-    def _bulk(self, request, queryset, func, label):
+    def _bulk(self, request, queryset, func, message):
         done = 0
-        for entry in queryset:
+        for entry in queryset.select_related("list", "subject"):
             if run_service(request, func, actor=request.user, entry=entry) is not None:
                 done += 1
         if done:
-            messages.success(request, f"{label}: {done} entr{'y' if done == 1 else 'ies'}.")
+            messages.success(request, message % {"n": done})
 
-    @admin.action(description="Submit selected drafts for review")
+    @admin.action(description=_("Submit selected drafts for review"))
     def submit_selected(self, request, queryset):
-        self._bulk(request, queryset, services.list_entry_submit, "Submitted")
+        self._bulk(request, queryset, services.list_entry_submit, gettext("Submitted: %(n)d."))
 
-    @admin.action(description="Approve selected (reviewer; not your own)")
+    @admin.action(description=_("Approve selected (reviewer; not your own)"))
     def approve_selected(self, request, queryset):
-        self._bulk(request, queryset, services.list_entry_approve, "Approved")
+        self._bulk(request, queryset, services.list_entry_approve, gettext("Approved: %(n)d."))
 
-    @admin.action(description="Publish selected (objection window must have run)")
+    @admin.action(description=_("Publish selected (the objection window must have run)"))
     def publish_selected(self, request, queryset):
-        self._bulk(request, queryset, services.list_entry_publish, "Published")
+        self._bulk(request, queryset, services.list_entry_publish, gettext("Published: %(n)d."))
 
 
 class DecisionForm(forms.Form):
-    upheld = forms.BooleanField(required=False, label="Uphold / grant")
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    upheld = forms.BooleanField(required=False, label=_("Uphold the objection / grant repair"))
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
     corrected_facts = forms.CharField(
         required=False,
+        label=_("Corrected facts"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Objections only: uphold with corrected facts to keep the entry.",
+        help_text=_("Objections only: uphold with corrected facts to keep the entry."),
     )
 
 
-class DecisionAdminMixin:
+class DecisionAdminMixin(AuditHistoryMixin):
+    """Objections and repairs are decided through a form that calls the service."""
+
     # The file is reached only through the checked download (evidence_file).
     exclude = ("evidence",)
 
-    @admin.display(description="evidence")
+    @admin.display(description=_("evidence"))
     def evidence_file(self, obj):
         """A link to the permission-checking, access-logging download (never a media URL)."""
         if not obj or not obj.evidence:
             return "—"
         url = reverse("publicity:evidence", args=[obj.tracking_number])
-        return format_html('<a href="{}">{}</a>', url, "download (attachment)")
-
-    """Objections and repairs are decided through a form that calls the service."""
+        return format_html('<a href="{}">{}</a>', url, gettext("download (attachment)"))
 
     change_form_template = "admin/blacklists/decision_change_form.html"
     readonly_fields = ["audit_history"]
+    list_select_related = ["entry__list", "entry__subject"]
+    list_filter = ["status", "is_overdue"]
+    # Overdue first, then the nearest statutory deadline.
+    ordering = ["-is_overdue", "decide_by"]
 
-    @admin.display(description="audit history")
-    def audit_history(self, obj):
-        return history_table(obj) if obj and obj.pk else "—"
+    @admin.display(description=_("list entry"))
+    def entry_title(self, obj):
+        return str(obj.entry)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        from registry.selectors import subject_search
+
+        listed = Subject.objects.filter(pk__in=queryset.values("entry__subject_id"))
+        subjects = subject_search(term, listed).values("pk")
+        return queryset.filter(Q(tracking_number=term) | Q(entry__subject__in=subjects)), False
 
     def has_add_permission(self, request):
         return False
@@ -410,7 +543,7 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
     agency_field = "entry__list__owner"
     list_display = [
         "tracking_number",
-        "entry",
+        "entry_title",
         "status",
         "admit_by",
         "admitted_at",
@@ -467,17 +600,22 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
             upheld=data["upheld"],
             reasons=data["reasons"],
             corrected_facts=data["corrected_facts"],
-            success="Objection decided.",
+            success=gettext("Objection decided."),
         )
 
 
 @admin.register(RepairApplication)
 class RepairApplicationAdmin(DecisionAdminMixin, AgencyScopedAdmin):
     agency_field = "entry__list__owner"
-    list_display = ["tracking_number", "entry", "status", "decide_by", "is_overdue", "filed_at"]
-    list_filter = ["status", "is_overdue"]
-    search_fields = ["tracking_number", "entry__subject__identifier"]
-    list_select_related = ["entry"]
+    list_display = [
+        "tracking_number",
+        "entry_title",
+        "status",
+        "decide_by",
+        "is_overdue",
+        "filed_at",
+    ]
+    search_fields = ["tracking_number"]
     readonly_fields = [
         "entry",
         "tracking_number",
@@ -504,28 +642,38 @@ class RepairApplicationAdmin(DecisionAdminMixin, AgencyScopedAdmin):
             application=obj,
             grant=data["upheld"],
             reasons=data["reasons"],
-            success="Repair application decided.",
+            success=gettext("Repair application decided."),
         )
 
 
 class ConfirmCandidateForm(forms.Form):
-    ground = forms.ModelChoiceField(queryset=ListGround.objects.none())
-    tier = forms.ModelChoiceField(queryset=SeverityTier.objects.none())
-    duration_months = forms.IntegerField(min_value=1, required=False)
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    ground = forms.ModelChoiceField(label=_("Ground"), queryset=ListGround.objects.none())
+    tier = forms.ModelChoiceField(label=_("Severity tier"), queryset=SeverityTier.objects.none())
+    duration_months = forms.IntegerField(label=_("Duration (months)"), min_value=1, required=False)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, definition: ListDefinition, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ground"].queryset = definition.grounds.all()
         self.fields["tier"].queryset = definition.tiers.all()
+        self.fields["tier"].label_from_instance = tier_label
 
 
 @admin.register(WatchCandidate)
-class WatchCandidateAdmin(AgencyScopedAdmin):
+class WatchCandidateAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "watch_list__owner"
-    list_display = ["subject", "watch_list", "status", "detected_at"]
+    list_display = ["title", "detected_at"]
     list_filter = ["status"]
-    readonly_fields = ["watch_list", "subject", "evidence", "detected_at", "status", "entry"]
+    list_select_related = ["subject", "watch_list"]
+    readonly_fields = [
+        "watch_list",
+        "subject",
+        "evidence",
+        "detected_at",
+        "status",
+        "entry",
+        "audit_history",
+    ]
     actions = ["dismiss_selected"]
     change_form_template = "admin/blacklists/watchcandidate/change_form.html"
 
@@ -563,15 +711,25 @@ class WatchCandidateAdmin(AgencyScopedAdmin):
                 tier=form.cleaned_data["tier"],
                 duration_months=form.cleaned_data["duration_months"],
                 reasons=form.cleaned_data["reasons"],
-                success="Confirmed: an approved entry awaits notice to the subject.",
+                success=gettext("Confirmed: an approved entry awaits notice to the subject."),
             )
             if entry is not None:
                 return redirect(reverse("admin:blacklists_listentry_change", args=[entry.pk]))
         elif request.method == "POST":
-            messages.error(request, "; ".join(f"{k}: {v[0]}" for k, v in form.errors.items()))
+            messages.error(
+                request,
+                "; ".join(
+                    f"{form.fields[k].label if k in form.fields else k}: {v[0]}"
+                    for k, v in form.errors.items()
+                ),
+            )
         return redirect(reverse("admin:blacklists_watchcandidate_change", args=[candidate.pk]))
 
-    @admin.action(description="Dismiss selected candidates (reviewer)")
+    @admin.display(description=_("watch candidate"))
+    def title(self, obj):
+        return str(obj)
+
+    @admin.action(description=_("Dismiss selected candidates (reviewer)"))
     def dismiss_selected(self, request, queryset):
         for candidate in queryset:
             run_service(
@@ -580,6 +738,7 @@ class WatchCandidateAdmin(AgencyScopedAdmin):
                 actor=request.user,
                 candidate=candidate,
                 reasons="dismissed in admin after review",
+                success=gettext("Dismissed: %(candidate)s") % {"candidate": candidate},
             )
 
 
@@ -587,7 +746,8 @@ class WatchCandidateAdmin(AgencyScopedAdmin):
 class OutboxEventAdmin(admin.ModelAdmin):
     """Operators watch the outbox drain; nobody edits it."""
 
-    list_display = ["id", "entry", "kind", "occurred_at"]
+    list_display = ["entry", "kind", "occurred_at"]
+    list_select_related = ["entry__list", "entry__subject"]
     list_filter = ["kind"]
 
     def has_module_permission(self, request):
@@ -659,3 +819,64 @@ class ImportJobAdmin(AgencyScopedAdmin):
             "title": "Queue an import of list entries",
         }
         return render(request, "admin/blacklists/listentry/import.html", context)
+
+
+# --- work queues on the admin home page ------------------------------------------------------
+
+
+@admin.site.register_queue
+def list_queues(request) -> list[Queue]:
+    """A clerk's and a reviewer's queues over their agency's lists, each a filtered changelist.
+    Objections and repairs link to their changelists, which list overdue ones first."""
+    user = request.user
+    if not (user.is_active and user.is_staff) or (not user.is_superuser and not user.agency_id):
+        return []
+    reviewer = user.is_superuser or user.is_reviewer
+    entries = ListEntry.objects.all()
+    objections = Objection.objects.filter(status=Objection.Status.PENDING)
+    repairs = RepairApplication.objects.filter(status=RepairApplication.Status.PENDING)
+    candidates = WatchCandidate.objects.filter(status=WatchCandidate.Status.CANDIDATE)
+    if not user.is_superuser:
+        entries = entries.filter(list__owner_id=user.agency_id)
+        objections = objections.filter(entry__list__owner_id=user.agency_id)
+        repairs = repairs.filter(entry__list__owner_id=user.agency_id)
+        candidates = candidates.filter(watch_list__owner_id=user.agency_id)
+    changelist = reverse("admin:blacklists_listentry_changelist")
+    keys = [("my_drafts", _("My drafts")), ("returned", _("Entries returned to me"))]
+    if reviewer:
+        keys.append(("to_review", _("Awaiting my review")))
+    keys.append(("window_ends", _("Notified entries whose objection window ends this week")))
+    queues = [
+        Queue(str(label), entry_queue(entries, key, user).count(), f"{changelist}?queue={key}")
+        for key, label in keys
+    ]
+    for label, qs, name in (
+        (_("Objections to decide"), objections, "objection"),
+        (_("Repair applications to decide"), repairs, "repairapplication"),
+    ):
+        overdue = qs.filter(is_overdue=True).count()
+        nearest = qs.order_by("decide_by").values_list("decide_by", flat=True).first()
+        note = ""
+        if nearest is not None:
+            note = gettext("%(overdue)d overdue; next deadline %(day)s") % {
+                "overdue": overdue,
+                "day": f"{nearest:%Y-%m-%d}",
+            }
+        queues.append(
+            Queue(
+                str(label),
+                qs.count(),
+                reverse(f"admin:blacklists_{name}_changelist") + "?status__exact=pending",
+                note=note,
+                urgent=overdue > 0,
+            )
+        )
+    if reviewer:
+        queues.append(
+            Queue(
+                str(_("Watch-list candidates to confirm")),
+                candidates.count(),
+                reverse("admin:blacklists_watchcandidate_changelist") + "?status__exact=candidate",
+            )
+        )
+    return queues

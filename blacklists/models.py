@@ -11,11 +11,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from blacklists.evidence import get_evidence_storage
 from blacklists.evidence import random_name as evidence_random_name
-from registry.models import Agency, Subject, SubjectKind, add_months
+from registry.models import Agency, Subject, SubjectKind, add_months, subject_short_label
 from registry.validators import facts_length, note_length, plausible_decision_date
 
 
@@ -46,23 +47,37 @@ class ListDefinitionQuerySet(models.QuerySet):
 class ListDefinition(models.Model):
     Kind = ListKind
 
-    key = models.SlugField(max_length=64, unique=True)
-    owner = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="lists")
-    kind = models.CharField(max_length=16, choices=ListKind.choices)
-    name = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200, blank=True)
-    legal_basis_instrument = models.CharField(max_length=300)
-    legal_basis_article = models.CharField(max_length=100, blank=True)
-    subject_kinds = ArrayField(models.CharField(max_length=32, choices=SubjectKind.choices))
-    is_public = models.BooleanField(default=True)
+    key = models.SlugField(max_length=64, unique=True, verbose_name=_("key (slug)"))
+    owner = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="lists", verbose_name=_("owner")
+    )
+    kind = models.CharField(max_length=16, choices=ListKind.choices, verbose_name=_("kind"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    name_en = models.CharField(max_length=200, blank=True, verbose_name=_("English name"))
+    legal_basis_instrument = models.CharField(
+        max_length=300, verbose_name=_("legal basis instrument")
+    )
+    legal_basis_article = models.CharField(
+        max_length=100, blank=True, verbose_name=_("legal basis article")
+    )
+    subject_kinds = ArrayField(
+        models.CharField(max_length=32, choices=SubjectKind.choices),
+        verbose_name=_("subject kinds"),
+    )
+    is_public = models.BooleanField(default=True, verbose_name=_("public"))
     publicity_months = models.PositiveIntegerField(
-        help_text=_("How long a published entry stays in publicity (at most).")
+        help_text=_("How long a published entry stays in publicity (at most)."),
+        verbose_name=_("publicity period (months)"),
     )
     objection_window_days = models.PositiveIntegerField(
-        default=15, help_text=_("Days after notice in which the subject may object (default 15).")
+        default=15,
+        help_text=_("Days after notice in which the subject may object (default 15)."),
+        verbose_name=_("objection window (days)"),
     )
     decision_deadline_working_days = models.PositiveIntegerField(
-        default=15, help_text=_("Working days to decide an objection or repair (default 15).")
+        default=15,
+        help_text=_("Working days to decide an objection or repair (default 15)."),
+        verbose_name=_("decision deadline (working days)"),
     )
     immediate_publication_basis = models.CharField(
         max_length=300,
@@ -71,23 +86,37 @@ class ListDefinition(models.Model):
             "Legal basis for publishing without waiting for the objection window "
             "(e.g. court decisions). Empty: the window must run first."
         ),
+        verbose_name=_("immediate publication basis"),
     )
     hold_while_objection_pending = models.BooleanField(
-        default=True, help_text=_("Hold an entry out of publicity while an objection is pending.")
+        default=True,
+        help_text=_("Hold an entry out of publicity while an objection is pending."),
+        verbose_name=_("hold while objection pending"),
     )
-    may_trigger_joint_measures = models.BooleanField(default=False)
+    may_trigger_joint_measures = models.BooleanField(
+        default=False, verbose_name=_("may trigger joint measures")
+    )
     is_derived = models.BooleanField(
-        default=False, help_text=_("Derived by a published rule; a reviewer confirms each entry.")
+        default=False,
+        help_text=_("Derived by a published rule; a reviewer confirms each entry."),
+        verbose_name=_("derived"),
     )
     repair_conditions = ArrayField(
-        models.CharField(max_length=32, choices=RepairCondition.choices), default=list, blank=True
+        models.CharField(max_length=32, choices=RepairCondition.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("repair conditions"),
     )
-    source = models.TextField(blank=True, help_text=_("Where this definition comes from."))
-    is_active = models.BooleanField(default=True)
+    source = models.TextField(
+        blank=True, help_text=_("Where this definition comes from."), verbose_name=_("source")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("in use"))
 
     objects = ListDefinitionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("list definition")
+        verbose_name_plural = _("list definitions")
         ordering = ["owner__short_name", "name"]
         constraints = [
             # Joint measures only for severe lists (Bi, seed 000): never from a watch list.
@@ -112,13 +141,17 @@ class ListDefinition(models.Model):
 class ListGround(models.Model):
     """One closed entry criterion of a list, with its own legal basis."""
 
-    list = models.ForeignKey(ListDefinition, on_delete=models.CASCADE, related_name="grounds")
-    code = models.CharField(max_length=32)
-    text = models.CharField(max_length=500)
-    text_en = models.CharField(max_length=500, blank=True)
-    legal_basis = models.CharField(max_length=300)
+    list = models.ForeignKey(
+        ListDefinition, on_delete=models.CASCADE, related_name="grounds", verbose_name=_("list")
+    )
+    code = models.CharField(max_length=32, verbose_name=_("code"))
+    text = models.CharField(max_length=500, verbose_name=_("text"))
+    text_en = models.CharField(max_length=500, blank=True, verbose_name=_("English text"))
+    legal_basis = models.CharField(max_length=300, verbose_name=_("legal basis"))
 
     class Meta:
+        verbose_name = _("list ground")
+        verbose_name_plural = _("list grounds")
         ordering = ["list", "code"]
         constraints = [
             models.UniqueConstraint(name="listground_code_per_list", fields=["list", "code"])
@@ -139,16 +172,24 @@ class SeverityTier(models.Model):
     """Durations per tier (seed 001: general 3-12 months, serious 6-36, extremely serious
     up to permanent), configured per list."""
 
-    list = models.ForeignKey(ListDefinition, on_delete=models.CASCADE, related_name="tiers")
-    tier = models.CharField(max_length=32, choices=Severity.choices)
+    list = models.ForeignKey(
+        ListDefinition, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("list")
+    )
+    tier = models.CharField(max_length=32, choices=Severity.choices, verbose_name=_("tier"))
     min_months = models.PositiveIntegerField(
-        help_text=_("Minimum time on the list; credit repair cannot be granted earlier.")
+        help_text=_("Minimum time on the list; credit repair cannot be granted earlier."),
+        verbose_name=_("minimum (months)"),
     )
     max_months = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Empty: the entry may be permanent.")
+        null=True,
+        blank=True,
+        help_text=_("Empty: the entry may be permanent."),
+        verbose_name=_("maximum (months)"),
     )
 
     class Meta:
+        verbose_name = _("severity tier")
+        verbose_name_plural = _("severity tiers")
         ordering = ["list", "min_months"]
         constraints = [
             models.UniqueConstraint(name="severitytier_once_per_list", fields=["list", "tier"]),
@@ -159,8 +200,17 @@ class SeverityTier(models.Model):
         ]
 
     def __str__(self) -> str:
-        upper = self.max_months if self.max_months is not None else "∞"
-        return f"{self.get_tier_display()} ({self.min_months}-{upper} months)"
+        """`一般（3–12 个月）`: the tier and its duration range."""
+        if self.max_months is None:
+            return gettext("%(tier)s (at least %(min)d months, may be permanent)") % {
+                "tier": self.get_tier_display(),
+                "min": self.min_months,
+            }
+        return gettext("%(tier)s (%(min)d–%(max)d months)") % {
+            "tier": self.get_tier_display(),
+            "min": self.min_months,
+            "max": self.max_months,
+        }
 
 
 class EntryState(models.TextChoices):
@@ -216,50 +266,85 @@ class ListEntry(models.Model):
     State = EntryState
     EndReason = EndReason
 
-    list = models.ForeignKey(ListDefinition, on_delete=models.PROTECT, related_name="entries")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="list_entries")
-    ground = models.ForeignKey(ListGround, on_delete=models.PROTECT)
-    tier = models.ForeignKey(SeverityTier, on_delete=models.PROTECT)
-    duration_months = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Empty only where the tier allows a permanent entry.")
+    list = models.ForeignKey(
+        ListDefinition, on_delete=models.PROTECT, related_name="entries", verbose_name=_("list")
     )
-    state = models.CharField(max_length=16, choices=EntryState.choices, default=EntryState.DRAFT)
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="list_entries", verbose_name=_("subject")
+    )
+    ground = models.ForeignKey(ListGround, on_delete=models.PROTECT, verbose_name=_("ground"))
+    tier = models.ForeignKey(SeverityTier, on_delete=models.PROTECT, verbose_name=_("tier"))
+    duration_months = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Empty only where the tier allows a permanent entry."),
+        verbose_name=_("duration (months)"),
+    )
+    state = models.CharField(
+        max_length=16, choices=EntryState.choices, default=EntryState.DRAFT, verbose_name=_("state")
+    )
 
     # The source decision this entry records (no decision, no entry).
-    decision_number = models.CharField(max_length=100)
-    decision_date = models.DateField(validators=[plausible_decision_date])
-    decision_issuer = models.CharField(max_length=200)
-    facts = models.TextField(validators=[facts_length])
+    decision_number = models.CharField(max_length=100, verbose_name=_("decision number"))
+    decision_date = models.DateField(
+        validators=[plausible_decision_date], verbose_name=_("decision date")
+    )
+    decision_issuer = models.CharField(max_length=200, verbose_name=_("decision issuer"))
+    facts = models.TextField(validators=[facts_length], verbose_name=_("facts"))
 
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
-    approved_at = models.DateTimeField(null=True, blank=True)
-    notified_at = models.DateTimeField(null=True, blank=True)
-    notified_via = models.CharField(max_length=32, choices=NoticeChannel.choices, blank=True)
-    notice_reference = models.CharField(max_length=200, blank=True)
-    objection_window_ends_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    starts_on = models.DateField(null=True, blank=True)
-    ends_on = models.DateField(null=True, blank=True, help_text=_("Empty: permanent."))
-    publicity_ends_on = models.DateField(null=True, blank=True)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
-    end_note = models.TextField(blank=True, validators=[note_length])
-    updated_at = models.DateTimeField(auto_now=True)
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved at"))
+    notified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notified at"))
+    notified_via = models.CharField(
+        max_length=32, choices=NoticeChannel.choices, blank=True, verbose_name=_("notified via")
+    )
+    notice_reference = models.CharField(
+        max_length=200, blank=True, verbose_name=_("notice reference")
+    )
+    objection_window_ends_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("objection window ends at")
+    )
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    starts_on = models.DateField(null=True, blank=True, verbose_name=_("starts on"))
+    ends_on = models.DateField(
+        null=True, blank=True, help_text=_("Empty: permanent."), verbose_name=_("ends on")
+    )
+    publicity_ends_on = models.DateField(null=True, blank=True, verbose_name=_("publicity ends on"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    end_reason = models.CharField(
+        max_length=32, choices=EndReason.choices, blank=True, verbose_name=_("end reason")
+    )
+    end_note = models.TextField(blank=True, validators=[note_length], verbose_name=_("end note"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = ListEntryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "list entries"
+        verbose_name = _("list entry")
+        verbose_name_plural = _("list entries")
         ordering = ["-id"]
         indexes = [
             # Clock task: published entries past their end date.
@@ -296,7 +381,13 @@ class ListEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.subject_id} on {self.list_id} ({self.state})"
+        """`失信被执行人名单 · 某某科技有限公司（9143…）· 待审核`: list, subject with the first
+        four characters of its code only (never a full resident ID), state."""
+        if not self.list_id or not self.subject_id:
+            return str(_("new list entry"))
+        return " · ".join(
+            [self.list.name, subject_short_label(self.subject), str(self.get_state_display())]
+        )
 
     @property
     def owner_id(self) -> int:
@@ -320,18 +411,22 @@ class OutboxEvent(models.Model):
 
     Kind = OutboxEventKind
 
-    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="outbox_events")
-    kind = models.CharField(max_length=16, choices=OutboxEventKind.choices)
-    occurred_at = models.DateTimeField(default=timezone.now)
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.PROTECT, related_name="outbox_events", verbose_name=_("entry")
+    )
+    kind = models.CharField(max_length=16, choices=OutboxEventKind.choices, verbose_name=_("kind"))
+    occurred_at = models.DateTimeField(default=timezone.now, verbose_name=_("occurred at"))
 
     class Meta:
+        verbose_name = _("outbox event")
+        verbose_name_plural = _("outbox events")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(name="outboxevent_once_per_kind", fields=["entry", "kind"])
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} entry {self.entry_id}"
+        return f"{self.get_kind_display()} · {self.entry}"
 
 
 class Decision(models.TextChoices):
@@ -364,46 +459,73 @@ class Objection(models.Model):
     Status = Decision
     ADMISSION_WORKING_DAYS = 2
 
-    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="objections")
-    tracking_number = models.CharField(max_length=32, unique=True)
-    filed_by_name = models.CharField(max_length=200)
-    filed_on_behalf = models.BooleanField(
-        default=False, help_text=_("Filed by a representative for the subject.")
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.PROTECT, related_name="objections", verbose_name=_("entry")
     )
-    contact = models.CharField(max_length=200)
-    disputed_facts = models.TextField(validators=[facts_length])
+    tracking_number = models.CharField(
+        max_length=32, unique=True, verbose_name=_("tracking number")
+    )
+    filed_by_name = models.CharField(max_length=200, verbose_name=_("filed by"))
+    filed_on_behalf = models.BooleanField(
+        default=False,
+        help_text=_("Filed by a representative for the subject."),
+        verbose_name=_("filed on behalf"),
+    )
+    contact = models.CharField(max_length=200, verbose_name=_("contact"))
+    disputed_facts = models.TextField(validators=[facts_length], verbose_name=_("disputed facts"))
     # Outside any public URL, under a random name; served by publicity.views.evidence.
     evidence = models.FileField(
-        upload_to=evidence_random_name, storage=get_evidence_storage, blank=True
+        upload_to=evidence_random_name,
+        storage=get_evidence_storage,
+        blank=True,
+        verbose_name=_("evidence"),
     )
-    filed_at = models.DateTimeField(default=timezone.now)
+    filed_at = models.DateTimeField(default=timezone.now, verbose_name=_("filed at"))
     filed_by_subject_account = models.BooleanField(
         default=False,
         help_text=_("Filed by the subject's own verified account: holds the entry at once."),
+        verbose_name=_("filed by the subject's account"),
     )
-    admit_by = models.DateField(null=True, blank=True)
-    admitted_at = models.DateTimeField(null=True, blank=True)
+    admit_by = models.DateField(null=True, blank=True, verbose_name=_("admission due by"))
+    admitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("admitted at"))
     admitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("admitted by"),
     )
-    admission_overdue = models.BooleanField(default=False)
-    decide_by = models.DateField()
-    status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
-    is_overdue = models.BooleanField(default=False)
+    admission_overdue = models.BooleanField(default=False, verbose_name=_("admission overdue"))
+    decide_by = models.DateField(verbose_name=_("decision due by"))
+    status = models.CharField(
+        max_length=16, choices=Decision.choices, default=Decision.PENDING, verbose_name=_("status")
+    )
+    is_overdue = models.BooleanField(default=False, verbose_name=_("overdue"))
     corrected_facts = models.TextField(
         validators=[facts_length],
         blank=True,
         help_text=_("When upheld in part: the corrected facts; the entry continues."),
+        verbose_name=_("corrected facts"),
     )
-    decision_reasons = models.TextField(blank=True, validators=[note_length])
+    decision_reasons = models.TextField(
+        blank=True, validators=[note_length], verbose_name=_("decision reasons")
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     objects = ObjectionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
         ordering = ["-filed_at"]
         indexes = [
             models.Index(
@@ -421,29 +543,50 @@ class RepairApplication(models.Model):
 
     Status = Decision
 
-    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="repairs")
-    tracking_number = models.CharField(max_length=32, unique=True)
-    applicant_name = models.CharField(max_length=200)
-    contact = models.CharField(max_length=200)
-    conditions_met = ArrayField(
-        models.CharField(max_length=32, choices=RepairCondition.choices), default=list, blank=True
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.PROTECT, related_name="repairs", verbose_name=_("entry")
     )
-    statement = models.TextField(validators=[facts_length])
+    tracking_number = models.CharField(
+        max_length=32, unique=True, verbose_name=_("tracking number")
+    )
+    applicant_name = models.CharField(max_length=200, verbose_name=_("applicant name"))
+    contact = models.CharField(max_length=200, verbose_name=_("contact"))
+    conditions_met = ArrayField(
+        models.CharField(max_length=32, choices=RepairCondition.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("conditions met"),
+    )
+    statement = models.TextField(validators=[facts_length], verbose_name=_("statement"))
     # Outside any public URL, under a random name; served by publicity.views.evidence.
     evidence = models.FileField(
-        upload_to=evidence_random_name, storage=get_evidence_storage, blank=True
+        upload_to=evidence_random_name,
+        storage=get_evidence_storage,
+        blank=True,
+        verbose_name=_("evidence"),
     )
-    filed_at = models.DateTimeField(default=timezone.now)
-    decide_by = models.DateField()
-    status = models.CharField(max_length=16, choices=Decision.choices, default=Decision.PENDING)
-    is_overdue = models.BooleanField(default=False)
-    decision_reasons = models.TextField(blank=True, validators=[note_length])
+    filed_at = models.DateTimeField(default=timezone.now, verbose_name=_("filed at"))
+    decide_by = models.DateField(verbose_name=_("decision due by"))
+    status = models.CharField(
+        max_length=16, choices=Decision.choices, default=Decision.PENDING, verbose_name=_("status")
+    )
+    is_overdue = models.BooleanField(default=False, verbose_name=_("overdue"))
+    decision_reasons = models.TextField(
+        blank=True, validators=[note_length], verbose_name=_("decision reasons")
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("repair application")
+        verbose_name_plural = _("repair applications")
         ordering = ["-filed_at"]
         indexes = [
             models.Index(
@@ -465,25 +608,48 @@ class WatchCandidate(models.Model):
         DISMISSED = "dismissed", _("dismissed")
 
     watch_list = models.ForeignKey(
-        ListDefinition, on_delete=models.PROTECT, related_name="candidates"
+        ListDefinition,
+        on_delete=models.PROTECT,
+        related_name="candidates",
+        verbose_name=_("watch list"),
     )
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
-    source_agencies = models.ManyToManyField(Agency, related_name="+")
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject")
+    )
+    source_agencies = models.ManyToManyField(
+        Agency, related_name="+", verbose_name=_("source agencies")
+    )
     evidence = models.JSONField(
-        default=list, help_text=_("The negative records and entries behind the flag.")
+        default=list,
+        help_text=_("The negative records and entries behind the flag."),
+        verbose_name=_("evidence"),
     )
-    detected_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
-    reasons = models.TextField(blank=True)
+    detected_at = models.DateTimeField(default=timezone.now, verbose_name=_("detected at"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.CANDIDATE, verbose_name=_("status")
+    )
+    reasons = models.TextField(blank=True, verbose_name=_("reasons"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     entry = models.OneToOneField(
-        ListEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="candidate"
+        ListEntry,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="candidate",
+        verbose_name=_("entry"),
     )
 
     class Meta:
+        verbose_name = _("watch candidate")
+        verbose_name_plural = _("watch candidates")
         ordering = ["-detected_at"]
         constraints = [
             # One open candidacy per subject and list.
@@ -495,7 +661,13 @@ class WatchCandidate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject_id} → {self.watch_list_id} ({self.status})"
+        return " · ".join(
+            [
+                self.watch_list.name,
+                subject_short_label(self.subject),
+                str(self.get_status_display()),
+            ]
+        )
 
 
 class ImportJob(models.Model):

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
-from registry import credit_records, record_repairs, selectors, services
+from registry import credit_records, identifiers, record_repairs, selectors, services
 from registry.models import (
     Agency,
     CatalogueItem,
@@ -19,9 +19,15 @@ from registry.models import (
     SubjectRole,
     User,
 )
-from registry.privacy import may_view_personal_ids
 from scs import consultations
-from scs.admin import AgencyScopedAdmin, PersonalDataAdminMixin, run_service, user_agency_id
+from scs.admin import (
+    AgencyScopedAdmin,
+    AuditHistoryMixin,
+    CheapPaginator,
+    PersonalDataAdminMixin,
+    run_service,
+    user_agency_id,
+)
 from scs.audit import audited
 
 
@@ -33,6 +39,25 @@ def is_agency_staff(request) -> bool:
 def is_registrar(request) -> bool:
     user = request.user
     return user.is_superuser or bool(user.agency_id and user.agency.is_registration_authority)
+
+
+def shown_identifier(subject: Subject, user) -> str:
+    """The subject's code as this user may see it: a natural person's resident ID in full only
+    for agencies whose legal tasks need it (the one masking rule, in registry.selectors)."""
+    return selectors.display_identifier(subject, reveal=selectors.may_view_personal_ids(user))
+
+
+def subject_choice_label(subject: Subject, user) -> str:
+    """`杭州恒信电子科技有限公司 · 91330100… · 企业`: name, code as the user may see it, kind."""
+    return " · ".join(
+        [subject.name, shown_identifier(subject, user), str(subject.get_kind_display())]
+    )
+
+
+def masked_if_resident_id(code: str) -> str:
+    """For histories, where only the raw value is at hand: a resident ID is always masked
+    (the one masking function); a USCC is public and shown as it is."""
+    return identifiers.mask_resident_id(code) if identifiers.is_resident_id(code) else code
 
 
 class FormerNameInline(admin.TabularInline):
@@ -48,23 +73,57 @@ class FormerIdentifierInline(admin.TabularInline):
 class SubjectRoleInline(admin.TabularInline):
     model = SubjectRole
     fk_name = "organisation"
-    raw_id_fields = ["holder"]
+    autocomplete_fields = ["holder"]
     extra = 0
 
 
 @admin.register(Subject)
-class SubjectAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+class SubjectAdmin(PersonalDataAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
     """Every clerk may look subjects up; only registration authorities register them.
     Natural persons' IDs are masked unless the viewer's agency may see them."""
 
-    list_display = ["identifier_shown", "name", "kind", "division", "status", "nonconforming_check"]
+    list_display = ["name", "kind", "division", "status", "nonconforming_check"]
     list_filter = ["kind", "status", "nonconforming_check"]
-    search_fields = ["=identifier", "name"]  # answered by selectors.subject_search
+    # The search itself is registry.selectors.subject_search (get_search_results); Django
+    # needs search_fields to offer the box and the autocomplete.
+    search_fields = ["name"]
     list_select_related = ["division"]
-    raw_id_fields = ["registration_authority"]
-    autocomplete_fields = ["division"]
+    autocomplete_fields = ["division", "registration_authority"]
     inlines = [FormerNameInline, FormerIdentifierInline, SubjectRoleInline]
     show_full_result_count = False
+    paginator = CheapPaginator
+    list_per_page = 50
+    ordering = ["-id"]
+    history_redact = {"identifier": masked_if_resident_id}
+
+    def get_list_display(self, request):
+        def code(subject):
+            return shown_identifier(subject, request.user)
+
+        code.short_description = _("code")
+        return [code, *self.list_display]
+
+    def get_fields(self, request, obj=None):
+        extras = ("audit_history", "masked_identifier")
+        fields = [f for f in super().get_fields(request, obj) if f not in extras]
+        if obj is not None and not selectors.may_view_personal_ids(request.user):
+            fields = ["masked_identifier" if f == "identifier" else f for f in fields]
+        return [*fields, "audit_history"] if obj is not None else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            readonly.append("audit_history")
+        if obj is not None and not selectors.may_view_personal_ids(request.user):
+            readonly.append("masked_identifier")
+        return readonly
+
+    @admin.display(description=_("code"))
+    def masked_identifier(self, subject):
+        return subject.masked_identifier
+
+    def autocomplete_label(self, subject, request) -> str:
+        return subject_choice_label(subject, request.user)
 
     def get_search_results(self, request, queryset, search_term):
         """The shared search (names folded, former names, pinyin, identifiers as they
@@ -76,20 +135,6 @@ class SubjectAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             search_term, base=queryset, page_size=selectors.CANDIDATE_CAP
         )
         return queryset.filter(pk__in=[row.pk for row in found.rows]), False
-
-    @admin.display(description="identifier", ordering="identifier")
-    def identifier_shown(self, obj):
-        return self.shown_identifier_for_viewer(obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_natural_person and not may_view_personal_ids(request.user):
-            return ["identifier_shown"]
-        return []
-
-    def get_exclude(self, request, obj=None):
-        if obj is not None and obj.is_natural_person and not may_view_personal_ids(request.user):
-            return ["identifier"]
-        return []
 
     def has_module_permission(self, request):
         return is_agency_staff(request)
@@ -137,7 +182,7 @@ class AgencyAdmin(admin.ModelAdmin):
     list_filter = ["level", "is_registration_authority"]
     search_fields = ["short_name", "subject__name", "subject__identifier"]
     list_select_related = ["subject", "division"]
-    raw_id_fields = ["subject", "parent"]
+    autocomplete_fields = ["subject", "parent"]
 
     def has_view_permission(self, request, obj=None):
         return is_agency_staff(request)
@@ -208,7 +253,7 @@ class CreditRecordForm(forms.ModelForm):
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(AgencyScopedAdmin):
+class CreditRecordAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     """Clerks file records through `credit_record_create`; reviewers confirm pending negative
     records (maker-checker); changes are corrections or withdrawals with a reason."""
 
@@ -225,7 +270,8 @@ class CreditRecordAdmin(AgencyScopedAdmin):
     list_filter = ["status", "on_time", "catalogue_item__record_type"]
     search_fields = ["decision_number", "subject__identifier", "subject__name"]
     list_select_related = ["subject", "catalogue_item"]
-    raw_id_fields = ["subject"]
+    autocomplete_fields = ["subject"]
+    paginator = CheapPaginator
     show_full_result_count = False
     actions = ["confirm_records"]
 
@@ -240,7 +286,7 @@ class CreditRecordAdmin(AgencyScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         fixed = ["status", "version", "on_time", "due_by", "confirmed_by", "created_by"]
         if obj is not None:
-            fixed += ["subject", "catalogue_item", "agency", "decision_number"]
+            fixed += ["subject", "catalogue_item", "agency", "decision_number", "audit_history"]
         return fixed
 
     def get_exclude(self, request, obj=None):
@@ -405,11 +451,11 @@ class RecordRepairAdmin(AgencyScopedAdmin):
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        ("Agency", {"fields": ("agency", "role", "is_system")}),
+        (_("Agency"), {"fields": ("agency", "role", "is_system")}),
     )
     list_display = ["username", "agency", "role", "is_staff", "is_system"]
     list_filter = ["role", "is_staff", "is_system"]
-    raw_id_fields = ["agency"]
+    autocomplete_fields = ["agency"]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)

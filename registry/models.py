@@ -30,17 +30,22 @@ class Division(models.Model):
         PREFECTURE = "prefecture", _("prefecture")
         COUNTY = "county", _("county")
 
-    code = models.CharField(max_length=6, primary_key=True)
-    name_zh = models.CharField(max_length=64)
-    name_en = models.CharField(max_length=128)
-    level = models.CharField(max_length=16, choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT)
+    code = models.CharField(max_length=6, primary_key=True, verbose_name=_("code"))
+    name_zh = models.CharField(max_length=64, verbose_name=_("Chinese name"))
+    name_en = models.CharField(max_length=128, verbose_name=_("English name"))
+    level = models.CharField(max_length=16, choices=Level.choices, verbose_name=_("level"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("parent")
+    )
     abolished = models.BooleanField(
         default=False,
         help_text=_("Abolished code, kept because older identifiers embed it."),
+        verbose_name=_("abolished"),
     )
 
     class Meta:
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -89,17 +94,20 @@ class Subject(models.Model):
 
     Kind = SubjectKind
 
-    kind = models.CharField(max_length=32, choices=SubjectKind.choices)
+    kind = models.CharField(max_length=32, choices=SubjectKind.choices, verbose_name=_("kind"))
     identifier = models.CharField(
         max_length=18,
         unique=True,
         help_text=_("Unified social credit code, or resident ID for natural persons"),
+        verbose_name=_("identifier"),
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("division")
+    )
     # registry.names.search_key(name) and pinyin_key(name): filled on save and bulk_create.
     name_key = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
     name_pinyin = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True)
     nonconforming_check = models.BooleanField(
         default=False,
         help_text=_(
@@ -114,15 +122,20 @@ class Subject(models.Model):
         null=True,
         blank=True,
         related_name="registered_subjects",
+        verbose_name=_("registration authority"),
     )
-    established_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    established_on = models.DateField(null=True, blank=True, verbose_name=_("established on"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = SubjectQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
         indexes = [
             # Portal/API name search: LIKE '%fragment%' for 3+ characters (pg_trgm).
             # Name search on the folded key: LIKE '%term%' for 3+ characters (pg_trgm); the
@@ -146,9 +159,8 @@ class Subject(models.Model):
         ]
 
     def __str__(self) -> str:
-        # Masked for natural persons: str() reaches admin pop-ups, foreign-key widgets,
-        # autocomplete, history and log lines, whoever is looking (issue 9 §3).
-        return f"{self.name} ({self.masked_identifier})"
+        # Printed in admin titles, links and logs: never the full code of a natural person.
+        return subject_short_label(self)
 
     def save(self, *args, **kwargs):
         self.fill_search_keys()
@@ -201,15 +213,19 @@ class Subject(models.Model):
 class FormerName(models.Model):
     """A name the subject used before; renamed companies stay findable."""
 
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="former_names")
-    name = models.CharField(max_length=200)
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="former_names", verbose_name=_("subject")
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     name_key = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_until = models.DateField()
+    valid_from = models.DateField(null=True, blank=True, verbose_name=_("valid from"))
+    valid_until = models.DateField(verbose_name=_("valid until"))
 
     objects = SearchKeyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("former name")
+        verbose_name_plural = _("former names")
         ordering = ["-valid_until"]
         indexes = [
             GinIndex(
@@ -306,15 +322,21 @@ class SubjectRole(models.Model):
 
     Kind = RoleKind
 
-    organisation = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="roles")
-    holder = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="roles_held")
-    role = models.CharField(max_length=32, choices=RoleKind.choices)
-    started_on = models.DateField(null=True, blank=True)
-    ended_on = models.DateField(null=True, blank=True)
+    organisation = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="roles", verbose_name=_("organisation")
+    )
+    holder = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="roles_held", verbose_name=_("holder")
+    )
+    role = models.CharField(max_length=32, choices=RoleKind.choices, verbose_name=_("role"))
+    started_on = models.DateField(null=True, blank=True, verbose_name=_("started on"))
+    ended_on = models.DateField(null=True, blank=True, verbose_name=_("ended on"))
 
     objects = SubjectRoleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("subject role")
+        verbose_name_plural = _("subject roles")
         ordering = ["role", "started_on"]
         constraints = [
             models.CheckConstraint(
@@ -329,7 +351,7 @@ class SubjectRole(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()}: {self.holder_id} of {self.organisation_id}"
+        return f"{self.get_role_display()} · {self.holder} · {self.organisation}"
 
 
 class Agency(models.Model):
@@ -341,25 +363,36 @@ class Agency(models.Model):
         PREFECTURAL = "prefectural", _("prefectural")
         COUNTY = "county", _("county")
 
-    subject = models.OneToOneField(Subject, on_delete=models.PROTECT, related_name="agency")
-    short_name = models.CharField(max_length=64)
-    name_en = models.CharField(max_length=200, blank=True)
-    level = models.CharField(max_length=16, choices=Level.choices)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    subject = models.OneToOneField(
+        Subject, on_delete=models.PROTECT, related_name="agency", verbose_name=_("subject")
     )
-    division = models.ForeignKey(Division, on_delete=models.PROTECT)
-    is_registration_authority = models.BooleanField(default=False)
+    short_name = models.CharField(max_length=64, verbose_name=_("short name"))
+    name_en = models.CharField(max_length=200, blank=True, verbose_name=_("English name"))
+    level = models.CharField(max_length=16, choices=Level.choices, verbose_name=_("level"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, verbose_name=_("division"))
+    is_registration_authority = models.BooleanField(
+        default=False, verbose_name=_("registration authority")
+    )
     may_view_personal_ids = models.BooleanField(
         default=False,
         help_text=_(
             "Whether this agency's legal tasks require full resident ID numbers "
             "(courts, public security, enforcement partners)."
         ),
+        verbose_name=_("may view full resident IDs"),
     )
 
     class Meta:
-        verbose_name_plural = "agencies"
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
         ordering = ["subject__name"]
 
     def __str__(self) -> str:
@@ -394,14 +427,25 @@ class User(AbstractUser):
         ADMIN = "admin", _("agency administrator")
 
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        verbose_name=_("agency"),
     )
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLERK)
+    role = models.CharField(
+        max_length=16, choices=Role.choices, default=Role.CLERK, verbose_name=_("role")
+    )
     is_system = models.BooleanField(
-        default=False, help_text=_("An agency system that calls the API with a token.")
+        default=False,
+        help_text=_("An agency system that calls the API with a token."),
+        verbose_name=_("system account"),
     )
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             # Everyone but a superuser acts for exactly one agency.
             models.CheckConstraint(
@@ -489,18 +533,29 @@ class CatalogueItem(models.Model):
         GOVERNMENT = "government", _("open to government")
         RESTRICTED = "restricted", _("limited sharing")
 
-    code = models.CharField(max_length=32, unique=True)
-    name = models.CharField(max_length=200)
-    name_en = models.CharField(max_length=200, blank=True)
-    category = models.CharField(max_length=16, choices=Category.choices)
-    visibility = models.CharField(max_length=16, choices=Visibility.choices)
-    record_type = models.CharField(max_length=32, choices=RecordType.choices)
-    supplying_agency = models.ForeignKey(Agency, on_delete=models.PROTECT)
-    legal_basis = models.CharField(max_length=500)
-    publicity_months = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("How long a record stays public; empty for basic data.")
+    code = models.CharField(max_length=32, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    name_en = models.CharField(max_length=200, blank=True, verbose_name=_("English name"))
+    category = models.CharField(max_length=16, choices=Category.choices, verbose_name=_("category"))
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, verbose_name=_("visibility")
     )
-    inquiry_months = models.PositiveIntegerField(null=True, blank=True)
+    record_type = models.CharField(
+        max_length=32, choices=RecordType.choices, verbose_name=_("record type")
+    )
+    supplying_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, verbose_name=_("supplying agency")
+    )
+    legal_basis = models.CharField(max_length=500, verbose_name=_("legal basis"))
+    publicity_months = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("How long a record stays public; empty for basic data."),
+        verbose_name=_("publicity period (months)"),
+    )
+    inquiry_months = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("inquiry period (months)")
+    )
     requires_review = models.BooleanField(
         default=True,
         help_text=_(
@@ -528,6 +583,8 @@ class CatalogueItem(models.Model):
     )
 
     class Meta:
+        verbose_name = _("catalogue item")
+        verbose_name_plural = _("catalogue items")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -622,13 +679,18 @@ class CreditRecord(models.Model):
 
     Status = CreditRecordStatus
 
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="credit_records")
-    catalogue_item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT)
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="credit_records", verbose_name=_("subject")
+    )
+    catalogue_item = models.ForeignKey(
+        CatalogueItem, on_delete=models.PROTECT, verbose_name=_("catalogue item")
+    )
     agency = models.ForeignKey(
         Agency,
         on_delete=models.PROTECT,
         related_name="credit_records",
         help_text=_("The deciding agency."),
+        verbose_name=_("agency"),
     )
     supplier = models.ForeignKey(
         Agency,
@@ -638,18 +700,22 @@ class CreditRecord(models.Model):
         related_name="supplied_credit_records",
         help_text=_("The agency that filed the record (the deciding agency or its superior)."),
     )
-    decision_number = models.CharField(max_length=100, blank=True)
-    decision_date = models.DateField(validators=[plausible_decision_date])
-    title = models.CharField(max_length=200)
-    content = models.TextField(validators=[facts_length])
-    legal_basis = models.CharField(max_length=500, blank=True)
+    decision_number = models.CharField(
+        max_length=100, blank=True, verbose_name=_("decision number")
+    )
+    decision_date = models.DateField(
+        validators=[plausible_decision_date], verbose_name=_("decision date")
+    )
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    content = models.TextField(validators=[facts_length], verbose_name=_("content"))
+    legal_basis = models.CharField(max_length=500, blank=True, verbose_name=_("legal basis"))
     severity = models.CharField(max_length=16, choices=Severity.choices, blank=True)
     penalty_kind = models.CharField(max_length=100, blank=True)
     amount_yuan = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     licence_kind = models.CharField(max_length=100, blank=True)
     valid_from = models.DateField(null=True, blank=True)
     valid_until = models.DateField(null=True, blank=True)
-    publicity_ends_on = models.DateField(null=True, blank=True)
+    publicity_ends_on = models.DateField(null=True, blank=True, verbose_name=_("publicity ends on"))
     # Existing rows were published before review existed; services always set this explicitly.
     status = models.CharField(
         max_length=16, choices=CreditRecordStatus.choices, default=CreditRecordStatus.CONFIRMED
@@ -669,13 +735,17 @@ class CreditRecord(models.Model):
     repaired_at = models.DateTimeField(null=True, blank=True)
     # Rows from before the (deciding agency, item, decision number) key was enforced.
     legacy_unkeyed = models.BooleanField(default=False, editable=False)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = CreditRecordQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("credit record")
+        verbose_name_plural = _("credit records")
         ordering = ["-decision_date", "-id"]
         indexes = [
             # Subject page and agency file: a subject's records newest first.
@@ -840,6 +910,13 @@ def forbidden_term_in(text: str) -> str | None:
     """The first forbidden phrase (FORBIDDEN_TERMS) found in `text`, else None."""
     lowered = f"{text} ".lower()
     return next((term for term in FORBIDDEN_TERMS if term in lowered), None)
+
+
+def subject_short_label(subject: Subject) -> str:
+    """`某某科技有限公司（9143…）`: a name with the first four characters of its code, enough
+    to tell namesakes apart in a title and never a full resident ID (the region prefix is
+    shown by the masked form too)."""
+    return f"{subject.name}（{subject.identifier[:4]}…）"
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

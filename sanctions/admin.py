@@ -1,12 +1,32 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
-from blacklists.admin import history_table
-from sanctions import propagation, services
-from sanctions.models import Measure, MeasureCoListing, Memorandum, Sanction, SanctionFeedback
-from scs.admin import PersonalDataAdminMixin, run_service, user_agency_id
+from registry.admin import shown_identifier
+from sanctions import admin_enforce, propagation, services
+from sanctions.models import (
+    Measure,
+    MeasureCoListing,
+    Memorandum,
+    Sanction,
+    SanctionEvent,
+    SanctionFeedback,
+)
+from scs.admin import (
+    AuditHistoryMixin,
+    CheapPaginator,
+    PersonalDataAdminMixin,
+    reason_label,
+    run_service,
+    user_agency_id,
+)
+from scs.admin_site import Queue
 from scs.audit import audited
 
 
@@ -34,7 +54,7 @@ class MeasureInline(admin.TabularInline):
         "withdrawn_at",
     ]
     readonly_fields = ["withdrawn_at"]
-    raw_id_fields = ["implementing_agency"]
+    autocomplete_fields = ["implementing_agency"]
     # Measures are withdrawn (lifting their sanctions with a reason), never deleted.
     can_delete = False
 
@@ -58,7 +78,7 @@ class MeasureCoListingInline(admin.TabularInline):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "text",
@@ -67,6 +87,8 @@ class MeasureAdmin(admin.ModelAdmin):
         "mandatory",
         "withdrawn_at",
     ]
+    list_select_related = ["memorandum", "implementing_agency__subject"]
+    readonly_fields = ["audit_history"]
     list_filter = ["kind", "mandatory", "targets"]
     search_fields = ["text", "code", "memorandum__document_number"]
     actions = ["withdraw_selected"]
@@ -101,7 +123,7 @@ class MeasureAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Withdraw selected measures (lifts their sanctions)")
+    @admin.action(description=_("Withdraw selected measures (lifts their sanctions)"))
     def withdraw_selected(self, request, queryset):
         for measure in queryset:
             run_service(
@@ -110,7 +132,7 @@ class MeasureAdmin(admin.ModelAdmin):
                 actor=request.user,
                 measure=measure,
                 reason="withdrawn by the platform operator in admin",
-                success=f"Withdrew {measure.code}.",
+                success=gettext("Withdrawn: %(measure)s") % {"measure": measure},
             )
 
     def get_actions(self, request):
@@ -118,7 +140,7 @@ class MeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Memorandum)
-class MemorandumAdmin(admin.ModelAdmin):
+class MemorandumAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """Every agency's staff may read memoranda; the platform operator maintains them."""
 
     list_display = ["title", "document_number", "effective_from", "effective_until"]
@@ -142,24 +164,16 @@ class MemorandumAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="dry run: impact on its effective date")
+    @admin.display(description=_("dry run: impact on its effective date"))
     def impact(self, obj):
         if not obj or not obj.pk:
             return "—"
         on = max(obj.effective_from, timezone.localdate())
         r = propagation.impact(obj.pk, on=on, assume_in_effect=False)
-        return format_html(
-            "On {}: would impose {} sanctions on {} subjects, lift {} on {} subjects.",
-            on,
-            r["create"],
-            r["create_subjects"],
-            r["lift"],
-            r["lift_subjects"],
-        )
-
-    @admin.display(description="audit history")
-    def audit_history(self, obj):
-        return history_table(obj) if obj and obj.pk else "—"
+        return gettext(
+            "On %(on)s: would impose %(create)d sanctions on %(create_subjects)d subjects, "
+            "lift %(lift)d on %(lift_subjects)d subjects."
+        ) % {"on": f"{on:%Y-%m-%d}", **r}
 
     def save_model(self, request, obj, form, change):
         services.memorandum_save(actor=request.user, memorandum=obj, reason="edited in admin")
@@ -171,25 +185,56 @@ class MemorandumAdmin(admin.ModelAdmin):
             services.request_memorandum_sync(memorandum=form.instance)
 
 
+class FeedbackForm(forms.Form):
+    """The implementing agency's report on one sanction (the API's feedback, by hand)."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=SanctionFeedback.Outcome.choices)
+    reason = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when a discretionary measure is declined."),
+    )
+
+    def __init__(self, *args, mandatory: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if mandatory:
+            # A mandatory measure cannot be declined: do not offer it.
+            self.fields["outcome"].choices = [
+                c for c in SanctionFeedback.Outcome.choices if c[0] != "declined"
+            ]
+
+
+class BulkFeedbackForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            c for c in SanctionFeedback.Outcome.choices if c[0] != SanctionFeedback.Outcome.DECLINED
+        ],
+        help_text=_("Declining a discretionary measure is recorded one sanction at a time."),
+    )
+    reason = forms.CharField(
+        label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 @admin.register(Sanction)
 class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
-    """An agency sees the sanctions it implements and those its own lists caused."""
+    """An agency sees the sanctions it implements and those its own lists caused; the
+    implementing agency records its feedback here (page or bulk action), through the same
+    service as the API."""
 
-    list_display = [
-        "id",
-        "target",
-        "measure",
-        "implementing_agency",
-        "status",
-        "imposed_at",
-        "lifted_at",
-    ]
+    list_display = ["title", "target_code", "implementing_agency", "imposed_at", "lifted_at"]
     list_filter = ["status", "lift_reason"]
-    search_fields = ["target__identifier", "target__name"]
-    list_select_related = ["target", "measure", "implementing_agency"]
-    readonly_fields = ["provenance", "feedback_given"]
+    search_fields = ["target__name"]
+    list_select_related = ["target", "measure", "implementing_agency__subject"]
+    readonly_fields = ["provenance", "feedback_given", "history"]
     exclude = ["entry", "measure", "target", "implementing_agency"]
     show_full_result_count = False
+    paginator = CheapPaginator
+    list_per_page = 50
+    actions = ["record_feedback"]
+    change_form_template = "admin/sanctions/sanction/change_form.html"
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -197,6 +242,17 @@ class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             return qs
         agency = user_agency_id(request)
         return qs.filter(Q(implementing_agency_id=agency) | Q(entry__list__owner_id=agency))
+
+    def get_search_results(self, request, queryset, search_term):
+        from registry.models import Subject
+        from registry.selectors import subject_search
+
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        # Among this agency's targets only (a few thousand), never the whole registry.
+        targets = Subject.objects.filter(pk__in=queryset.values("target_id"))
+        return queryset.filter(target__in=subject_search(term, targets).values("pk")), False
 
     def has_module_permission(self, request):
         return is_agency_staff(request)
@@ -213,42 +269,194 @@ class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="why")
+    def get_actions(self, request):
+        # The bulk action needs view permission only; the service checks the agency.
+        actions = super().get_actions(request)
+        if request.user.is_superuser or not request.user.agency_id:
+            actions.pop("record_feedback", None)
+        return actions
+
+    @admin.display(description=_("sanction"), ordering="-id")
+    def title(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("code"))
+    def target_code(self, obj):
+        return obj.target.masked_identifier  # replaced per request in get_list_display
+
+    def get_list_display(self, request):
+        def target_code(sanction):
+            return shown_identifier(sanction.target, request.user)
+
+        target_code.short_description = _("code")
+        return [target_code if n == "target_code" else n for n in self.list_display]
+
+    @admin.display(description=_("why"))
     def provenance(self, obj):
         m, e = obj.measure, obj.entry
         return format_html(
-            "<ol><li>Measure {}: {} (legal basis: {}; implemented by {}){}</li>"
-            "<li>Memorandum: {} {}</li>"
-            "<li>List entry #{} on {} (owner {}), ground {} {} ({})</li>"
-            "<li>Source decision {} of {}, {}</li></ol>",
-            m.code,
-            m.text,
-            m.legal_basis,
-            m.implementing_agency,
-            "".join(f"; applies because: {c['text']} ({c['clause']})" for c in m.conditions()),
-            m.memorandum.title,
-            m.memorandum.document_number,
-            e.pk,
-            e.list.name,
-            e.list.owner,
-            e.ground.code,
-            e.ground.text,
-            e.ground.legal_basis,
-            e.decision_number,
-            e.decision_date,
-            e.decision_issuer,
+            "<ol><li>{}{}</li><li>{}</li><li>{}</li><li>{}</li></ol>",
+            gettext(
+                "Measure %(code)s: %(text)s (legal basis: %(basis)s; implemented by %(agency)s)"
+            )
+            % {
+                "code": m.code,
+                "text": m.text,
+                "basis": m.legal_basis,
+                "agency": m.implementing_agency,
+            },
+            "".join(
+                gettext("; applies because: %(text)s (%(clause)s)") % c for c in m.conditions()
+            ),
+            gettext("Memorandum: %(title)s %(number)s")
+            % {"title": m.memorandum.title, "number": m.memorandum.document_number},
+            gettext("List entry: %(entry)s (owner %(owner)s), ground %(ground)s (%(basis)s)")
+            % {
+                "entry": e,
+                "owner": e.list.owner,
+                "ground": e.ground,
+                "basis": e.ground.legal_basis,
+            },
+            gettext("Source decision %(number)s of %(date)s, %(issuer)s")
+            % {
+                "number": e.decision_number,
+                "date": f"{e.decision_date:%Y-%m-%d}",
+                "issuer": e.decision_issuer,
+            },
         )
 
-    @admin.display(description="feedback")
+    @admin.display(description=_("audit history"))
+    def history(self, obj):
+        """Sanctions are written by propagation only: their history is their feed events."""
+        events = obj.events.order_by("-id")[:50]
+        kinds = dict(SanctionEvent.Kind.choices)
+        lifts = dict(Sanction.LiftReason.choices)
+        return (
+            format_html_join(
+                "",
+                "<div>{} · {} · {}</div>",
+                (
+                    (
+                        f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}",
+                        kinds.get(e.kind, e.kind),
+                        lifts.get(e.reason) or reason_label(e.reason.replace("_", " ")),
+                    )
+                    for e in events
+                ),
+            )
+            or "—"
+        )
+
+    @admin.display(description=_("feedback"))
     def feedback_given(self, obj):
-        rows = [f"{f.recorded_at:%Y-%m-%d} {f.outcome} {f.reason}" for f in obj.feedback.all()]
-        return "; ".join(rows) or "—"
+        rows = obj.feedback.select_related("recorded_by").order_by("-recorded_at")
+        if not rows:
+            return "—"
+        return format_html_join(
+            "",
+            "<div>{} · {} · {} {}</div>",
+            (
+                (
+                    f"{timezone.localtime(f.recorded_at):%Y-%m-%d %H:%M}",
+                    f.recorded_by.get_username(),
+                    f.get_outcome_display(),
+                    f.reason,
+                )
+                for f in rows
+            ),
+        )
+
+    def _may_report(self, request, sanction) -> bool:
+        return (
+            request.user.agency_id is not None
+            and request.user.agency_id == sanction.implementing_agency_id
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        sanction = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {})}
+        if sanction is not None and self._may_report(request, sanction):
+            extra_context["feedback_form"] = FeedbackForm(mandatory=sanction.measure.mandatory)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/feedback/",
+                self.admin_site.admin_view(self.feedback_view),
+                name="sanctions_sanction_feedback",
+            ),
+            *super().get_urls(),
+        ]
+
+    def feedback_view(self, request, pk):
+        sanction = get_object_or_404(
+            self.get_queryset(request).select_related("measure", "target"), pk=pk
+        )
+        form = FeedbackForm(request.POST or None, mandatory=sanction.measure.mandatory)
+        if request.method == "POST" and form.is_valid():
+            run_service(
+                request,
+                services.sanction_feedback_record,
+                actor=request.user,
+                sanction=sanction,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                success=gettext("Feedback recorded: %(sanction)s") % {"sanction": sanction},
+            )
+        elif request.method == "POST":
+            for field, errors in form.errors.items():
+                messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        return redirect(reverse("admin:sanctions_sanction_change", args=[sanction.pk]))
+
+    @admin.action(description=_("Record feedback on selected sanctions"))
+    def record_feedback(self, request, queryset):
+        """An intermediate page asks for the outcome; each sanction goes through the service,
+        which refuses any the user's agency does not implement."""
+        form = BulkFeedbackForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done = 0
+            for sanction in queryset.select_related("measure", "target"):
+                if (
+                    run_service(
+                        request,
+                        services.sanction_feedback_record,
+                        actor=request.user,
+                        sanction=sanction,
+                        outcome=form.cleaned_data["outcome"],
+                        reason=form.cleaned_data["reason"],
+                    )
+                    is not None
+                ):
+                    done += 1
+            if done:
+                messages.success(
+                    request,
+                    ngettext(
+                        "Feedback recorded on %(n)d sanction.",
+                        "Feedback recorded on %(n)d sanctions.",
+                        done,
+                    )
+                    % {"n": done},
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Record feedback"),
+            "opts": self.model._meta,
+            "form": form,
+            "sanctions": queryset.select_related("measure", "target")[:200],
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        }
+        return render(request, "admin/sanctions/sanction/bulk_feedback.html", context)
 
 
 @admin.register(SanctionFeedback)
-class SanctionFeedbackAdmin(admin.ModelAdmin):
+class SanctionFeedbackAdmin(AuditHistoryMixin, admin.ModelAdmin):
     list_display = ["sanction", "agency", "outcome", "recorded_at"]
     list_filter = ["outcome"]
+    list_select_related = ["sanction__measure", "sanction__target", "agency__subject"]
+    readonly_fields = ["audit_history"]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -268,3 +476,30 @@ class SanctionFeedbackAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+admin.site.register_view(
+    "sanctions/to-enforce/", admin_enforce.to_enforce_view, "sanctions_to_enforce"
+)
+
+
+@admin.site.register_queue
+def enforcement_queues(request) -> list[Queue]:
+    """Implementing agencies: sanctions in force with no feedback yet."""
+    user = request.user
+    if user.is_superuser or not user.agency_id or not user.is_staff:
+        return []
+    open_ = (
+        Sanction.objects.in_force()
+        .for_implementing_agency(user.agency_id)
+        .filter(feedback__isnull=True)
+    )
+    if not Measure.objects.for_implementing_agency(user.agency_id).exists():
+        return []
+    return [
+        Queue(
+            gettext("Sanctions to enforce, no feedback yet"),
+            open_.count(),
+            reverse("admin:sanctions_to_enforce") + "?feedback=none",
+        )
+    ]

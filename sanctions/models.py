@@ -27,21 +27,26 @@ class MemorandumQuerySet(models.QuerySet):
 class Memorandum(models.Model):
     """A memorandum of understanding: agencies honour each other's lists with measures."""
 
-    key = models.SlugField(max_length=64, unique=True)
-    title = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300, blank=True)
-    document_number = models.CharField(max_length=100)
-    signed_on = models.DateField()
-    effective_from = models.DateField()
-    effective_until = models.DateField(null=True, blank=True)
-    signatories = models.ManyToManyField(Agency, related_name="memoranda_signed")
-    triggering_lists = models.ManyToManyField(ListDefinition, related_name="memoranda")
-    source = models.TextField(blank=True)
+    key = models.SlugField(max_length=64, unique=True, verbose_name=_("key (slug)"))
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    title_en = models.CharField(max_length=300, blank=True, verbose_name=_("English title"))
+    document_number = models.CharField(max_length=100, verbose_name=_("document number"))
+    signed_on = models.DateField(verbose_name=_("signed on"))
+    effective_from = models.DateField(verbose_name=_("effective from"))
+    effective_until = models.DateField(null=True, blank=True, verbose_name=_("effective until"))
+    signatories = models.ManyToManyField(
+        Agency, related_name="memoranda_signed", verbose_name=_("signatories")
+    )
+    triggering_lists = models.ManyToManyField(
+        ListDefinition, related_name="memoranda", verbose_name=_("triggering lists")
+    )
+    source = models.TextField(blank=True, verbose_name=_("source"))
 
     objects = MemorandumQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "memoranda"
+        verbose_name = _("memorandum")
+        verbose_name_plural = _("memoranda")
         ordering = ["effective_from", "key"]
         constraints = [
             models.CheckConstraint(
@@ -116,18 +121,26 @@ class Measure(models.Model):
         WHILE_IN_FORCE = "while_in_force", _("while the entry is in force")
         FIXED = "fixed", _("a fixed period from the entry's start")
 
-    memorandum = models.ForeignKey(Memorandum, on_delete=models.PROTECT, related_name="measures")
-    code = models.CharField(max_length=16)
-    text = models.CharField(max_length=500)
-    text_en = models.CharField(max_length=500, blank=True)
-    kind = models.CharField(max_length=16, choices=MeasureKind.choices)
-    implementing_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="measures_implemented"
+    memorandum = models.ForeignKey(
+        Memorandum, on_delete=models.PROTECT, related_name="measures", verbose_name=_("memorandum")
     )
-    legal_basis = models.CharField(max_length=500)
-    mandatory = models.BooleanField(default=True)
+    code = models.CharField(max_length=16, verbose_name=_("code"))
+    text = models.CharField(max_length=500, verbose_name=_("text"))
+    text_en = models.CharField(max_length=500, blank=True, verbose_name=_("English text"))
+    kind = models.CharField(max_length=16, choices=MeasureKind.choices, verbose_name=_("kind"))
+    implementing_agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="measures_implemented",
+        verbose_name=_("implementing agency"),
+    )
+    legal_basis = models.CharField(max_length=500, verbose_name=_("legal basis"))
+    mandatory = models.BooleanField(default=True, verbose_name=_("mandatory"))
     targets = models.CharField(
-        max_length=48, choices=MeasureTarget.choices, default=MeasureTarget.SUBJECT
+        max_length=48,
+        choices=MeasureTarget.choices,
+        default=MeasureTarget.SUBJECT,
+        verbose_name=_("targets"),
     )
     target_basis = models.CharField(
         max_length=500,
@@ -136,6 +149,7 @@ class Measure(models.Model):
             "Where the measure reaches persons other than the listed subject: the provision that "
             "allows it. No provision, no collateral target (SPC opinion, seed 000)."
         ),
+        verbose_name=_("target basis"),
     )
     applies_to = models.CharField(
         max_length=16,
@@ -152,15 +166,22 @@ class Measure(models.Model):
         ),
     )
     duration = models.CharField(
-        max_length=16, choices=Duration.choices, default=Duration.WHILE_IN_FORCE
+        max_length=16,
+        choices=Duration.choices,
+        default=Duration.WHILE_IN_FORCE,
+        verbose_name=_("duration"),
     )
-    fixed_months = models.PositiveIntegerField(null=True, blank=True)
-    added_at = models.DateTimeField(default=timezone.now)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    fixed_months = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("fixed period (months)")
+    )
+    added_at = models.DateTimeField(default=timezone.now, verbose_name=_("added at"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn at"))
 
     objects = MeasureQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
         ordering = ["memorandum", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -285,19 +306,33 @@ class Sanction(models.Model):
         CONDITION_ENDED = "condition_ended", _("the measure's co-listing condition ended")
         RECONCILED = "reconciled", _("no longer expected (reconciliation)")
 
-    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="sanctions")
-    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="sanctions")
-    target = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="sanctions")
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("entry")
+    )
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("measure")
+    )
+    target = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("target")
+    )
     # Copied from the measure: every agency query filters on it.
-    implementing_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_FORCE)
-    imposed_at = models.DateTimeField()
-    lifted_at = models.DateTimeField(null=True, blank=True)
-    lift_reason = models.CharField(max_length=32, choices=LiftReason.choices, blank=True)
+    implementing_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("implementing agency")
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.IN_FORCE, verbose_name=_("status")
+    )
+    imposed_at = models.DateTimeField(verbose_name=_("imposed at"))
+    lifted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lifted at"))
+    lift_reason = models.CharField(
+        max_length=32, choices=LiftReason.choices, blank=True, verbose_name=_("lift reason")
+    )
 
     objects = SanctionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("sanction")
+        verbose_name_plural = _("sanctions")
         constraints = [
             # One sanction per entry, measure and target: a duplicate is impossible.
             models.UniqueConstraint(
@@ -324,7 +359,8 @@ class Sanction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.measure.code} on {self.target_id} ({self.status})"
+        """`限制乘坐民航飞机 · 某某 · 实施中`: measure, target's name, status."""
+        return " · ".join([self.measure.text, self.target.name, str(self.get_status_display())])
 
 
 # Reasons recorded on feed events, as words (API `reason_text`, portal, admin).
@@ -346,14 +382,22 @@ class SanctionEvent(models.Model):
         IMPOSED = "imposed", _("imposed")
         LIFTED = "lifted", _("lifted")
 
-    sanction = models.ForeignKey(Sanction, on_delete=models.PROTECT, related_name="events")
-    implementing_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    at = models.DateTimeField(help_text=_("When the change took legal effect."))
-    reason = models.CharField(max_length=32, blank=True)
-    recorded_at = models.DateTimeField(default=timezone.now)
+    sanction = models.ForeignKey(
+        Sanction, on_delete=models.PROTECT, related_name="events", verbose_name=_("sanction")
+    )
+    implementing_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("implementing agency")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    at = models.DateTimeField(
+        help_text=_("When the change took legal effect."), verbose_name=_("at")
+    )
+    reason = models.CharField(max_length=32, blank=True, verbose_name=_("reason"))
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("sanction event")
+        verbose_name_plural = _("sanction events")
         ordering = ["id"]
         indexes = [
             # Feed: one agency's events after a cursor, in id order.
@@ -363,7 +407,7 @@ class SanctionEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.sanction_id} at {self.at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} · {self.sanction} · {self.at:%Y-%m-%d}"
 
 
 class ConsumedOutboxEvent(models.Model):
@@ -371,9 +415,17 @@ class ConsumedOutboxEvent(models.Model):
     so two workers racing on one event cannot both apply it."""
 
     event = models.OneToOneField(
-        OutboxEvent, on_delete=models.PROTECT, primary_key=True, related_name="consumed"
+        OutboxEvent,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="consumed",
+        verbose_name=_("event"),
     )
-    consumed_at = models.DateTimeField(default=timezone.now)
+    consumed_at = models.DateTimeField(default=timezone.now, verbose_name=_("consumed at"))
+
+    class Meta:
+        verbose_name = _("consumed outbox event")
+        verbose_name_plural = _("consumed outbox events")
 
 
 class MemorandumChange(models.Model):
@@ -387,12 +439,16 @@ class MemorandumChange(models.Model):
         DATES_CHANGED = "dates_changed", _("effective dates changed or reached")
         EDITED = "edited", _("edited in the admin")
 
-    memorandum = models.ForeignKey(Memorandum, on_delete=models.PROTECT, related_name="changes")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-    occurred_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    memorandum = models.ForeignKey(
+        Memorandum, on_delete=models.PROTECT, related_name="changes", verbose_name=_("memorandum")
+    )
+    kind = models.CharField(max_length=32, choices=Kind.choices, verbose_name=_("kind"))
+    occurred_at = models.DateTimeField(default=timezone.now, verbose_name=_("occurred at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
 
     class Meta:
+        verbose_name = _("memorandum change")
+        verbose_name_plural = _("memorandum changes")
         ordering = ["id"]
         indexes = [
             models.Index(
@@ -413,14 +469,22 @@ class SanctionFeedback(models.Model):
         NOT_APPLICABLE = "not_applicable", _("not applicable")
         DECLINED = "declined", _("declined")
 
-    sanction = models.ForeignKey(Sanction, on_delete=models.PROTECT, related_name="feedback")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    reason = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
-    recorded_at = models.DateTimeField(default=timezone.now)
+    sanction = models.ForeignKey(
+        Sanction, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("sanction")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, verbose_name=_("outcome"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("sanction feedback")
+        verbose_name_plural = _("sanction feedback")
         ordering = ["-recorded_at"]
         constraints = [
             models.CheckConstraint(

@@ -47,6 +47,9 @@ class Scope:
     require_in_force: bool = True
     # mou_impact: treat this memorandum as in effect regardless of its dates.
     assume_in_effect: bool = False
+    # entry_impact: treat the scoped entries as published on the day (a dry run before
+    # publication, so the confirmation shows what publishing will start).
+    assume_published: bool = False
 
 
 # A measure's applicability to the listed subject `ls` of entry `e` (aliases of expected_sql
@@ -70,7 +73,9 @@ _APPLIES = f"({_KIND_APPLIES} AND {_CO_LISTED})"
 def expected_sql(scope: Scope, on: datetime.date) -> tuple[str, dict]:
     params: dict = {"on": on}
     where = ["l.may_trigger_joint_measures", "m.withdrawn_at IS NULL"]
-    if scope.require_in_force:
+    if scope.assume_published:
+        pass
+    elif scope.require_in_force:
         where.append("e.state = 'published'")
     else:
         where.append("e.starts_on IS NOT NULL")
@@ -105,7 +110,8 @@ def expected_sql(scope: Scope, on: datetime.date) -> tuple[str, dict]:
           AND (m.targets = 'subject' OR r.holder_id IS NOT NULL)
           AND {_APPLIES}
           AND (m.duration <> 'fixed'
-               OR e.starts_on + make_interval(months => m.fixed_months) > %(on)s)
+               OR COALESCE(e.starts_on, %(on)s) + make_interval(months => m.fixed_months)
+                  > %(on)s)
     """  # noqa: S608 - only fixed fragments are interpolated; values are parameters
     return sql, params
 
@@ -335,4 +341,36 @@ def impact(memorandum_id: int, *, on: datetime.date, assume_in_effect: bool) -> 
         "create_subjects": create_subjects,
         "lift": lift,
         "lift_subjects": lift_subjects,
+    }
+
+
+def entry_impact(entry_id: int, *, on: datetime.date) -> dict:
+    """What publishing one entry on a date would impose, from the same expected set as
+    imposition itself (so the confirmation cannot disagree with what happens).
+
+    Returns {"measures": n distinct measures, "agencies": n implementing agencies,
+    "sanctions": n (measure, target) pairs, "items": [(measure text, agency short name,
+    mandatory)] ordered by agency then measure code}.
+    """
+    scope = Scope(entry_ids=(entry_id,), require_in_force=False, assume_published=True)
+    expected, params = expected_sql(scope, on)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            WITH expected AS ({expected})
+            SELECT m.text, a.short_name, m.mandatory, a.id, count(*)
+            FROM expected x
+            JOIN sanctions_measure m ON m.id = x.measure_id
+            JOIN registry_agency a ON a.id = x.agency_id
+            GROUP BY m.id, m.text, m.code, a.id, a.short_name, m.mandatory
+            ORDER BY a.short_name, m.code
+            """,  # noqa: S608
+            params,
+        )
+        rows = cur.fetchall()
+    return {
+        "measures": len(rows),
+        "agencies": len({agency_id for *_rest, agency_id, _n in rows}),
+        "sanctions": sum(n for *_rest, n in rows),
+        "items": [(text, agency, mandatory) for text, agency, mandatory, *_rest in rows],
     }

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime
+import re
 import secrets
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Whether the viewer of the admin page being rendered may see full resident IDs.
 _REVEAL: contextvars.ContextVar[bool] = contextvars.ContextVar("admin_reveal", default=False)
@@ -155,3 +166,193 @@ def run_service(request, func, *args, success: str = "", **kwargs):
     if success:
         messages.success(request, success)
     return result
+
+
+# --- big tables ---------------------------------------------------------------------------
+
+# Above this many rows a filtered count is not worth its cost: the changelist says "10 000+".
+COUNT_CAP = 10_000
+
+
+class CheapPaginator(Paginator):
+    """A paginator for tables with a million rows: no count(*) over the table.
+
+    Unfiltered: PostgreSQL's planner estimate (pg_class.reltuples), exact enough for a page
+    count. Filtered: a count capped at COUNT_CAP rows (`SELECT count(*) FROM (… LIMIT n)`), so a
+    boilerplate search costs at most COUNT_CAP index rows. Pages past the cap are not offered.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        qs = self.object_list
+        if isinstance(qs, QuerySet) and not qs.query.where:
+            with connection.cursor() as cur:
+                cur.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [qs.model._meta.db_table],
+                )
+                row = cur.fetchone()
+            if row and row[0] > COUNT_CAP:
+                return int(row[0])
+        if isinstance(qs, QuerySet):
+            return qs.values("pk")[:COUNT_CAP].count()
+        return len(qs)
+
+
+# --- audit history ------------------------------------------------------------------------
+
+EVENT_LABELS = {"insert": _("created"), "update": _("changed")}
+
+
+def _shown(field, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if getattr(field, "base_field", None) is not None and isinstance(value, list):
+        choices = dict(field.base_field.flatchoices or [])
+        return "、".join(str(choices.get(v, v)) for v in value) or "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+# Reasons the services record in fixed words (data, stored in English), shown translated.
+_REASON_PATTERNS = [
+    (re.compile(r"^subject notified \((\w+)\)$"), _("subject notified (%(detail)s)")),
+    (re.compile(r"^feedback: (\w+)$"), _("feedback: %(detail)s")),
+]
+FIXED_REASONS = [
+    _("entry drafted"),
+    _("drafted in admin"),
+    _("draft edited"),
+    _("edited in admin"),
+    _("objection filed"),
+    _("repair applied for"),
+    _("objection window lapsed without objection"),
+    _("duration ended"),
+    _("decision deadline passed"),
+    _("reconciliation"),
+    _("catalogue item saved"),
+    _("list definition saved"),
+    _("memorandum saved"),
+    _("dismissed in admin after review"),
+    _("withdrawn by the platform operator in admin"),
+    _("renamed"),
+    _("role recorded"),
+    _("entry published"),
+]
+
+
+def reason_label(reason: str) -> str:
+    """A recorded reason in the reader's language when the services wrote it in fixed words
+    (a clerk's own words are shown as written)."""
+    for pattern, template in _REASON_PATTERNS:
+        match = pattern.match(reason)
+        if match:
+            return str(template) % {"detail": gettext(match.group(1).replace("_", " "))}
+    return gettext(reason) if reason else ""
+
+
+def history_rows(obj, limit: int = 50, redact: dict | None = None) -> list[dict]:
+    """The audit trail of one row, newest first: when (local time), who, what (event), why,
+    and each changed field as (label, old, new). Foreign keys are shown as the related row's
+    title, never as a database id; fields nobody reads (timestamps of the row) are skipped.
+    `redact` maps a field name to a function applied to its raw values (e.g. masking a resident
+    ID), so a value the reader may not see never reaches the page through its history."""
+    redact = redact or {}
+    model = type(obj)
+    events = list(obj.events.select_related("pgh_context").order_by("-pgh_id")[: limit + 1])
+    fields = [
+        f for f in model._meta.concrete_fields if f.name not in ("id", "created_at", "updated_at")
+    ]
+    related: dict[tuple, str] = {}
+
+    def value_of(event, field):
+        raw = getattr(event, field.attname, None)
+        if field.name in redact and raw not in (None, ""):
+            return redact[field.name](raw)
+        if field.is_relation and raw is not None:
+            key = (field.related_model, raw)
+            if key not in related:
+                target = field.related_model._default_manager.filter(pk=raw).first()
+                related[key] = str(target) if target is not None else "—"
+            return related[key]
+        return _shown(field, raw)
+
+    rows = []
+    for i, event in enumerate(events[:limit]):
+        meta = event.pgh_context.metadata if event.pgh_context_id else {}
+        older = events[i + 1] if i + 1 < len(events) else None
+        changes = []
+        for field in fields:
+            new = value_of(event, field)
+            old = value_of(older, field) if older is not None else None
+            if older is None and new == "—":
+                continue
+            if older is None or old != new:
+                changes.append((capfirst(field.verbose_name), old, new))
+        rows.append(
+            {
+                "when": timezone.localtime(event.pgh_created_at),
+                "who": meta.get("username") or _("system"),
+                "event": EVENT_LABELS.get(event.pgh_label, event.pgh_label),
+                "why": reason_label(meta.get("reason", "")),
+                "changes": changes,
+            }
+        )
+    return rows
+
+
+def history_table(obj, redact: dict | None = None) -> str:
+    """The audit trail as an HTML table for an admin read-only field."""
+    if obj is None or obj.pk is None:
+        return "—"
+    rows = history_rows(obj, redact=redact)
+    if not rows:
+        return "—"
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                f"{row['when']:%Y-%m-%d %H:%M:%S}",
+                row["who"],
+                row["event"],
+                row["why"],
+                format_html_join(
+                    "",
+                    "<div>{}: {} → {}</div>",
+                    (
+                        (label, old if old is not None else "", new)
+                        for label, old, new in row["changes"]
+                    ),
+                ),
+            )
+            for row in rows
+        ),
+    )
+    return format_html(
+        '<table class="audit-history"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+        '<th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead>'
+        "<tbody>{}</tbody></table>",
+        _("when (Beijing time)"),
+        _("who"),
+        _("event"),
+        _("why"),
+        _("what changed"),
+        body,
+    )
+
+
+class AuditHistoryMixin:
+    """A read-only "audit history" field on a regulated object's page."""
+
+    history_redact: dict = {}
+
+    @admin.display(description=_("audit history"))
+    def audit_history(self, obj):
+        return history_table(obj, redact=self.history_redact)

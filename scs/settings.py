@@ -58,7 +58,7 @@ PORTAL_BASE_URL = (
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "scs.apps.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -358,6 +358,8 @@ CELERY_BEAT_SCHEDULE = {
 # The lists app writes an outbox row with every start or end of legal effect and nudges this
 # task after commit; the sweep above catches whatever the nudge misses.
 LIST_OUTBOX_CONSUMER_TASK = "sanctions.tasks.process_outbox_event"
+# What publishing an entry would impose (the admin's confirmation); lists do not import sanctions.
+LIST_PUBLICATION_IMPACT = "sanctions.propagation.entry_impact"
 
 LOGGING = {
     "version": 1,

@@ -107,16 +107,25 @@ def test_objections_of_a_are_hidden_from_b(client, notified, carol):
 # --- the change page and transitions --------------------------------------------------------
 
 
-def test_change_page_shows_state_transition_form_and_audit_history(client, make_entry, alice):
+def test_change_page_offers_only_the_steps_state_and_role_allow(client, make_entry, alice, bob):
     entry = make_entry("submitted")
-    client.force_login(alice)
-    response = client.get(change_url(entry))
-    assert response.status_code == 200
-    html = response.content.decode()
+    client.force_login(bob)  # a reviewer who is not the maker
+    html = client.get(change_url(entry)).content.decode()
     assert 'id="transition-form"' in html
     assert f"{BASE}{entry.pk}/transition/" in html
-    assert "submitted for review" in html  # state summary
-    assert "entry drafted" in html and "submitted for review" in html  # audit reasons
+    offered = {
+        k
+        for k in ("submit", "approve", "return", "notify", "publish", "revoke")
+        if f'id="step-{k}"' in html
+    }
+    assert offered == {"approve", "return", "revoke"}
+    assert "待审核" in html  # the state, in Chinese
+    assert "录入草稿" in html  # audit reasons, translated when the service wrote fixed words
+
+    client.force_login(alice)  # the maker, a clerk: nothing to do but wait
+    html = client.get(change_url(entry)).content.decode()
+    assert 'id="step-' not in html
+    assert "录入与审核分离" in html
 
 
 def test_transitions_through_the_admin(client, make_entry, alice, bob):
@@ -124,7 +133,7 @@ def test_transitions_through_the_admin(client, make_entry, alice, bob):
     client.force_login(alice)
     response = move(client, entry, "submit")
     assert response.redirect_chain[-1][0] == change_url(entry)
-    assert f"Entry {entry.pk}: submit done." in messages_of(response)
+    assert f"已提交审核：{entry.list.name}" in messages_of(response)[0]
 
     response = move(client, entry, "approve")
     assert "This step needs a reviewer of the owning agency." in messages_of(response)
@@ -138,7 +147,7 @@ def test_transitions_through_the_admin(client, make_entry, alice, bob):
 
     client.force_login(alice)
     response = move(client, entry, "notify")  # no channel chosen
-    assert any("Choose one of" in m for m in messages_of(response))
+    assert any(m.startswith("告知方式") for m in messages_of(response))
     move(client, entry, "notify", via="registered_mail", reference="挂号信 XA1")
     entry.refresh_from_db()
     assert (entry.state, entry.notice_reference) == (EntryState.NOTIFIED, "挂号信 XA1")
@@ -149,11 +158,11 @@ def test_transitions_through_the_admin(client, make_entry, alice, bob):
     assert entry.state == EntryState.NOTIFIED
     assert not OutboxEvent.objects.exists()
 
-    response = move(client, entry, "revoke", reason="")
+    response = move(client, entry, "revoke", reason="错误")
     assert "This step needs a reviewer of the owning agency." in messages_of(response)
     client.force_login(bob)
     response = move(client, entry, "revoke", reason="")
-    assert "A revocation states its reason." in messages_of(response)
+    assert any(m.startswith("理由") for m in messages_of(response))  # the form asks first
     move(client, entry, "revoke", reason="决定被撤销")
     entry.refresh_from_db()
     assert (entry.state, entry.end_reason) == (EntryState.ENDED, "revoked")
@@ -173,7 +182,7 @@ def test_return_to_draft_in_the_admin(client, make_entry, bob):
     entry = make_entry("submitted")
     client.force_login(bob)
     response = move(client, entry, "return", reason="")
-    assert "Say why the entry is returned." in messages_of(response)
+    assert any(m.startswith("理由") for m in messages_of(response))
     move(client, entry, "return", reason="补充事实")
     entry.refresh_from_db()
     assert entry.state == EntryState.DRAFT
@@ -194,7 +203,7 @@ def test_bulk_approve_refuses_own_entries_and_approves_the_rest(
     )
     msgs = messages_of(response)
     assert "Maker-checker: the entry's maker cannot approve it." in msgs
-    assert "Approved: 1 entry." in msgs
+    assert "已审核通过：1 条。" in msgs
     others.refresh_from_db()
     own.refresh_from_db()
     assert (others.state, own.state) == (EntryState.APPROVED, EntryState.SUBMITTED)
@@ -270,9 +279,9 @@ def test_objection_decided_in_the_admin(client, published, alice, bob):
 
     client.force_login(bob)
     page = client.get(f"/admin/blacklists/objection/{objection.pk}/change/")
-    assert "Record decision" in page.content.decode()
+    assert "登记决定" in page.content.decode()
     response = client.post(url, {"upheld": "on", "reasons": "欠款已清偿"}, follow=True)
-    assert "Objection decided." in messages_of(response)
+    assert "异议已处理。" in messages_of(response)
     objection.refresh_from_db()
     published.refresh_from_db()
     assert objection.status == Objection.Status.UPHELD

@@ -215,8 +215,8 @@ def test_admin_import_page_shows_per_row_errors(client, court_list, subjects, al
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="import-errors"' in html
-    assert "<td>3</td><td>duration_months</td>" in html
-    assert "1 problem(s): nothing was imported." in html
+    assert "<td>3</td><td><code>duration_months</code></td>" in html
+    assert "发现 1 个问题：未导入任何记录。" in html
     assert not ListEntry.objects.exists()
 
 
@@ -224,14 +224,14 @@ def test_admin_import_page_commits_a_good_file(client, court_list, subjects, ali
     client.force_login(alice)
     response = upload(client, as_xlsx([row(court_list, s) for s in subjects]), "batch.xlsx")
     assert response.status_code == 200
-    assert "Imported 3 draft entries." in response.content.decode()
+    assert "已导入 3 条草稿记录。" in response.content.decode()
     assert ListEntry.objects.filter(list=court_list, state="draft").count() == 3
 
 
 def test_admin_import_dry_run(client, court_list, subjects, alice):
     client.force_login(alice)
     response = upload(client, as_csv([row(court_list, subjects[0])]), "b.csv", dry_run=True)
-    assert "Dry run: all 1 rows are valid." in response.content.decode()
+    assert "检查通过：全部 1 行有效；未导入任何记录。" in response.content.decode()
     assert not ListEntry.objects.exists()
 
 

@@ -28,7 +28,7 @@ def test_reviewer_confirms_candidate_into_an_approved_entry(client, court, bob, 
     assert not ListEntry.objects.filter(list=watch).exists()
     client.force_login(bob)
     page = client.get(f"/admin/blacklists/watchcandidate/{candidate.pk}/change/").content.decode()
-    assert "Confirm candidate" in page
+    assert "确认列入" in page
     response = client.post(
         f"/admin/blacklists/watchcandidate/{candidate.pk}/confirm/",
         {

@@ -137,6 +137,7 @@ def test_natural_person_needs_resident_id(registrar_api):
         "/api/v1/subjects/",
         valid_payload(kind="natural_person", roles=[], former_names=[]),
         format="json",
+        HTTP_ACCEPT_LANGUAGE="en",  # the API answers in the caller's language (zh by default)
     )
     assert response.status_code == 400
     assert "resident ID" in response.json()["errors"]["identifier"][0]

@@ -43,6 +43,6 @@ def test_memorandum_page_shows_dry_run_and_clerks_cannot_edit(client, scene, com
     client.force_login(alice)
     url = f"/admin/sanctions/memorandum/{scene['mou'].pk}/change/"
     page = client.get(url).content.decode()
-    assert "would impose 2 sanctions on 1 subjects" in page
+    assert "将对 1 个主体实施 2 项惩戒" in page
     response = client.post(url, {"title": "改"})
     assert response.status_code == 403
