@@ -30,7 +30,7 @@ from blacklists.models import (
 )
 from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User, add_months
 from scs.audit import audited
-from scs.messaging import enqueue_after_commit
+from scs.messaging import enqueue_once_after_commit
 
 # --- time helpers -------------------------------------------------------------------------
 
@@ -100,7 +100,8 @@ def _emit(entry: ListEntry, kind: str, at: datetime.datetime) -> None:
         raise ValidationError({"state": f"Entry {entry.pk} already has a {kind} event."}) from exc
     consumer = getattr(settings, "LIST_OUTBOX_CONSUMER_TASK", None)
     if consumer:
-        enqueue_after_commit(consumer, event.pk)
+        # One nudge per transaction: the consumer applies every pending event in batches.
+        enqueue_once_after_commit(consumer, event.pk)
 
 
 # --- drafting ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from sanctions import services
+from scs.messaging import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,24 @@ RETRY = {
 
 @shared_task(name="sanctions.tasks.process_outbox_event", **RETRY)
 def process_outbox_event(event_id: int) -> int:
-    return services.outbox_event_process(event_id=event_id)
+    """A nudge after a list transition committed: apply that event and a batch of whatever
+    else is pending (one nudge per publishing transaction, however many entries it touched).
+    A full batch means more may wait: a continuation goes to the back of the queue, so a
+    clerk's nudge in between waits for at most one batch of a bulk load."""
+    size = services.outbox_batch_size()
+    batch = services.outbox_events_process(event_ids=[event_id], fill=size)
+    if batch.claimed >= size:
+        enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
+    return batch.changed
+
+
+@shared_task(name="sanctions.tasks.process_outbox_backlog", **RETRY)
+def process_outbox_backlog() -> int:
+    size = services.outbox_batch_size()
+    batch = services.outbox_events_process(fill=size)
+    if batch.claimed >= size:
+        enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
+    return batch.changed
 
 
 @shared_task(name="sanctions.tasks.process_memorandum_change", **RETRY)
@@ -38,9 +56,12 @@ def sweep_outbox(limit: int = 1000) -> dict:
     """Apply whatever a lost message, a dead worker or a Redis outage left pending."""
     from sanctions.models import MemorandumChange
 
-    events = services.pending_outbox_events(limit)
-    for event_id in events:
-        services.outbox_event_process(event_id=event_id)
+    events = 0
+    while events < limit:  # bounded: the next sweep takes the rest
+        batch = services.outbox_events_process(fill=min(services.outbox_batch_size(), limit))
+        if not batch.claimed:
+            break
+        events += batch.claimed
     boundary = services.memoranda_boundary_changes(timezone.localdate())
     changes = list(
         MemorandumChange.objects.filter(processed_at__isnull=True)
@@ -49,7 +70,7 @@ def sweep_outbox(limit: int = 1000) -> dict:
     )
     for change_id in changes:
         services.memorandum_change_process(change_id=change_id)
-    return {"events": len(events), "changes": len(changes), "boundary": boundary}
+    return {"events": events, "changes": len(changes), "boundary": boundary}
 
 
 @shared_task(name="sanctions.tasks.reconcile", acks_late=True)

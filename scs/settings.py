@@ -218,6 +218,9 @@ CELERY_BEAT_SCHEDULE = {
 # The lists app writes an outbox row with every start or end of legal effect and nudges this
 # task after commit; the sweep above catches whatever the nudge misses.
 LIST_OUTBOX_CONSUMER_TASK = "sanctions.tasks.process_outbox_event"
+# Outbox events applied per transaction by the sanctions consumer (set-based imposition); a
+# clerk's single entry waits behind at most one such batch of a bulk load.
+SANCTIONS_OUTBOX_BATCH = env.int("SANCTIONS_OUTBOX_BATCH", default=500)
 
 LOGGING = {
     "version": 1,
