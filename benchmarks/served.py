@@ -172,6 +172,24 @@ class Platform:
             stderr=subprocess.STDOUT,
         )  # fmt: skip
 
+    def wait_for_workers(self) -> None:
+        from scs.celery import app
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.worker.poll() is not None:
+                raise RuntimeError("celery worker exited; see var/bench-worker.log")
+            if app.control.ping(destination=[self.worker_name], timeout=0.5):
+                return
+        raise RuntimeError("celery worker did not answer; see var/bench-worker.log")
+
+    def consume(self, on: bool) -> None:
+        """Pause or resume taking messages from the queue (the processes stay up)."""
+        from scs.celery import app
+
+        call = app.control.add_consumer if on else app.control.cancel_consumer
+        call("celery", destination=[self.worker_name], reply=True, timeout=10)
+
     def processes(self) -> dict[str, list]:
         import psutil
 
@@ -521,6 +539,11 @@ def propagation(fx: dict, plat: Platform) -> None:
 
     bulk = fx["bulk_ids"]
     print(f"\n1. Propagation: {len(bulk)} entries published through the list clock", flush=True)
+    # Workers up and warm, but not consuming while the clock publishes: the drain below then
+    # times the workers alone (the clock's own speed is printed separately).
+    plat.start_workers()
+    plat.wait_for_workers()
+    plat.consume(False)
     start = time.perf_counter()
     published = 0
     while True:
@@ -550,7 +573,7 @@ def propagation(fx: dict, plat: Platform) -> None:
             return cur.fetchone()[0]
 
     clerk = Clerk(fx["clerk_ids"][: CLERK_ENTRIES // 2], fx["clerk"], 0.2)
-    plat.start_workers()
+    plat.consume(True)
     start = time.perf_counter()
     clerk.start()
     wait_until(lambda: bulk_sanctions() >= expected and all_processed(), timeout=3600, interval=0.2)

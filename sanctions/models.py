@@ -198,8 +198,15 @@ class Sanction(models.Model):
         ROLE_ENDED = "role_ended", _("target no longer holds the role")
         RECONCILED = "reconciled", _("no longer expected (reconciliation)")
 
-    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="sanctions")
-    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="sanctions")
+    # No single-column indexes on entry and measure: the unique (entry, measure, target) and
+    # the (entry, status) / (measure, status) indexes below serve those lookups, and every
+    # index is paid for on each of the millions of rows propagation writes.
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.PROTECT, related_name="sanctions", db_index=False
+    )
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="sanctions", db_index=False
+    )
     target = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="sanctions")
     # Copied from the measure: every agency query filters on it.
     implementing_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
@@ -249,8 +256,13 @@ class SanctionEvent(models.Model):
         IMPOSED = "imposed", _("imposed")
         LIFTED = "lifted", _("lifted")
 
-    sanction = models.ForeignKey(Sanction, on_delete=models.PROTECT, related_name="events")
-    implementing_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Served by the (sanction, at) and (implementing agency, id) indexes below.
+    sanction = models.ForeignKey(
+        Sanction, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
+    implementing_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     at = models.DateTimeField(help_text=_("When the change took legal effect."))
     reason = models.CharField(max_length=32, blank=True)

@@ -26,15 +26,13 @@ RETRY = {
 
 @shared_task(name="sanctions.tasks.process_outbox_event", **RETRY)
 def process_outbox_event(event_id: int) -> int:
-    """A nudge after a list transition committed: apply that event and a batch of whatever
-    else is pending (one nudge per publishing transaction, however many entries it touched).
-    A full batch means more may wait: a continuation goes to the back of the queue, so a
-    clerk's nudge in between waits for at most one batch of a bulk load."""
-    size = services.outbox_batch_size()
-    batch = services.outbox_events_process(event_ids=[event_id], fill=size)
-    if batch.claimed >= size:
-        enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
-    return batch.changed
+    """A nudge after a list transition committed: apply that event in a transaction of its own
+    (a clerk's single entry does not wait for a bulk load's batch to be written), then a batch
+    of whatever else is pending (one nudge per publishing transaction, however many entries it
+    touched). A full batch means more may wait: a continuation goes to the back of the queue,
+    so other nudges are served between batches."""
+    changed = services.outbox_events_process(event_ids=[event_id]).changed
+    return changed + process_outbox_backlog()
 
 
 @shared_task(name="sanctions.tasks.process_outbox_backlog", **RETRY)
