@@ -40,10 +40,10 @@ class OutboxBatch:
 
 
 def outbox_batch_size() -> int:
-    """Events applied per transaction (settings.SANCTIONS_OUTBOX_BATCH, default 200): large
+    """Events applied per transaction (settings.SANCTIONS_OUTBOX_BATCH, default 100): large
     enough that imposition is set-based, small enough that a clerk's single entry waits for at
     most one batch of someone else's bulk load."""
-    return int(getattr(settings, "SANCTIONS_OUTBOX_BATCH", 200))
+    return int(getattr(settings, "SANCTIONS_OUTBOX_BATCH", 100))
 
 
 _CLAIM_SQL = """

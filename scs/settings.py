@@ -220,7 +220,7 @@ CELERY_BEAT_SCHEDULE = {
 LIST_OUTBOX_CONSUMER_TASK = "sanctions.tasks.process_outbox_event"
 # Outbox events applied per transaction by the sanctions consumer (set-based imposition); a
 # clerk's single entry waits behind at most one such batch of a bulk load.
-SANCTIONS_OUTBOX_BATCH = env.int("SANCTIONS_OUTBOX_BATCH", default=200)
+SANCTIONS_OUTBOX_BATCH = env.int("SANCTIONS_OUTBOX_BATCH", default=100)
 
 LOGGING = {
     "version": 1,
