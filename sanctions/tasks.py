@@ -7,6 +7,7 @@ redelivered message (acks_late, worker killed) or a sweep racing a kick does no 
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
 
@@ -24,22 +25,43 @@ RETRY = {
 }
 
 
+# At most one chain of backlog batches at a time (a flag in the cache, with a TTL in case its
+# worker dies; the 30 s sweep covers that gap). Several chains would only queue behind each
+# other on the feed lock and push clerks' nudges further back in the queue.
+BACKLOG_FLAG = "sanctions:outbox-backlog-chain"
+BACKLOG_FLAG_TTL = 120
+
+
 @shared_task(name="sanctions.tasks.process_outbox_event", **RETRY)
 def process_outbox_event(event_id: int) -> int:
     """A nudge after a list transition committed: apply that event in a transaction of its own
-    (a clerk's single entry does not wait for a bulk load's batch to be written), then a batch
-    of whatever else is pending (one nudge per publishing transaction, however many entries it
-    touched). A full batch means more may wait: a continuation goes to the back of the queue,
-    so other nudges are served between batches."""
+    (a clerk's single entry waits for at most the batch holding the feed lock), then start a
+    chain of backlog batches unless one is running (one nudge per publishing transaction names
+    only its first event; the chain applies the rest)."""
     changed = services.outbox_events_process(event_ids=[event_id]).changed
-    return changed + process_outbox_backlog()
+    if cache.add(BACKLOG_FLAG, 1, timeout=BACKLOG_FLAG_TTL):
+        changed += _backlog_batch()
+    return changed
 
 
 @shared_task(name="sanctions.tasks.process_outbox_backlog", **RETRY)
 def process_outbox_backlog() -> int:
+    return _backlog_batch()
+
+
+def _backlog_batch() -> int:
+    """One batch of pending events; a full batch re-enqueues the chain at the back of the
+    queue (nudges waiting there are served in between), a short one ends it. After ending it,
+    look once more: an event committed after the batch's claim, whose nudge saw the chain
+    still running, is not left for the sweep."""
     size = services.outbox_batch_size()
     batch = services.outbox_events_process(fill=size)
     if batch.claimed >= size:
+        cache.touch(BACKLOG_FLAG, BACKLOG_FLAG_TTL)
+        enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
+        return batch.changed
+    cache.delete(BACKLOG_FLAG)
+    if services.pending_outbox_events(1) and cache.add(BACKLOG_FLAG, 1, BACKLOG_FLAG_TTL):
         enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
     return batch.changed
 

@@ -115,3 +115,30 @@ def test_a_rolled_back_savepoint_does_not_swallow_the_next_nudge(
         enqueue_once_after_commit("t", 2)
         enqueue_once_after_commit("t", 3)
     assert sent == [("t", (2,))]
+
+
+def test_one_backlog_chain_applies_everything_and_ends(
+    scene, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from sanctions import tasks
+
+    settings.SANCTIONS_OUTBOX_BATCH = 2
+    cache.delete(tasks.BACKLOG_FLAG)
+    sent = []
+    monkeypatch.setattr("scs.messaging.send_now", lambda task, *args: sent.append(task))
+    for _ in range(6):
+        publish(scene["list"], f.subject(), scene["clerk"], scene["reviewer"])
+    first, second = OutboxEvent.objects.order_by("id").values_list("id", flat=True)[:2]
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.process_outbox_event(first)  # its event, then a full batch: chain continues
+        tasks.process_outbox_event(second)  # already applied; the chain is running: no second
+    assert sent == ["sanctions.tasks.process_outbox_backlog"]
+    while sent:
+        sent.pop()
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.process_outbox_backlog()
+    assert services.pending_outbox_events() == []
+    assert cache.get(tasks.BACKLOG_FLAG) is None  # the chain ended
+    assert services.reconcile(fix=False).total == 0
