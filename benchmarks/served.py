@@ -747,7 +747,8 @@ def screening(agency, token: str) -> None:
 
     actual = timings(post, repeat=3 if SMOKE else 10)
     row(
-        f"screening {len(codes)} identifiers", floor=round(floor["p50"], 2), p50=actual["p50"],
+        "screening 10 000 identifiers",
+        identifiers=len(codes), floor=round(floor["p50"], 2), p50=actual["p50"],
         p95=actual["p95"], goal="p95 ≤ 200 ms", met=actual["p95"] <= 200,
     )  # fmt: skip
 
@@ -772,8 +773,12 @@ def portal_search() -> list[str]:
             goal, met = "p95 ≤ 100 ms", actual["p95"] <= 100
         else:
             goal, met = "p95 ≤ floor + 10 ms", actual["p95"] <= floor["p95"] + 10
+        # A name that is the same at every size (the sampled query differs), for the curve.
+        constant = query in ("有限公司", "股份有限", "公司")
+        name = label if constant else label.replace(query, "").strip()
         row(
-            f"portal search: {label}", floor=round(floor["p50"], 2), p50=actual["p50"],
+            f"portal search: {name}",
+            query=query, floor=round(floor["p50"], 2), p50=actual["p50"],
             p95=actual["p95"], goal=goal, met=met,
         )  # fmt: skip
         queries.append(query)
