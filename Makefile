@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scs
 export REDIS_URL ?= redis://127.0.0.1:6379/0
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scs_bench
 
 .PHONY: run test lint bench reliability setup services db demo venv clean format
 
@@ -35,6 +36,9 @@ test: WANT_BROWSER=1
 test: venv services
 	# Tests use their own Redis database so a running `make run` worker never sees their messages.
 	REDIS_URL=redis://127.0.0.1:6379/9 $(VENV)/bin/pytest -q
+	# Smoke run of the served benchmark at 10 000 subjects: fails if a workload errors, not on timings.
+	BENCH_SMOKE=1 BENCH_SUBJECTS=10000 BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) \
+	  REDIS_URL=redis://127.0.0.1:6379/9 $(PY) -m benchmarks.served
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -45,12 +49,11 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks run on their own database (1 000 000 subjects by default; BENCH_SUBJECTS=… to change).
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/scs_bench
+# The platform served for real (gunicorn, 2 Celery processes) on its own databases
+# (<BENCH_DATABASE_URL>_<size>, seeded once, copied for each run); 1 000 000 subjects by
+# default, BENCH_SUBJECTS=… to change. Table in the output and benchmarks/results/latest.json.
 bench: venv services
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) scripts/ensure_database.py
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m benchmarks.run
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m benchmarks.served
 
 # Failure injection against a Redis server of its own (port 6390), started and stopped by the tests.
 reliability: venv services

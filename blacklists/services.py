@@ -34,7 +34,7 @@ from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User, 
 from registry.validators import plausible_decision_date
 from registry.workdays import add_working_days
 from scs.audit import audited
-from scs.messaging import enqueue_after_commit
+from scs.messaging import enqueue_once_after_commit
 
 # --- time helpers -------------------------------------------------------------------------
 
@@ -103,7 +103,8 @@ def _emit(entry: ListEntry, kind: str, at: datetime.datetime) -> None:
         raise ValidationError({"state": f"Entry {entry.pk} already has a {kind} event."}) from exc
     consumer = getattr(settings, "LIST_OUTBOX_CONSUMER_TASK", None)
     if consumer:
-        enqueue_after_commit(consumer, event.pk)
+        # One nudge per transaction: the consumer applies every pending event in batches.
+        enqueue_once_after_commit(consumer, event.pk)
 
 
 # --- drafting ----------------------------------------------------------------------------

@@ -306,11 +306,22 @@ class Sanction(models.Model):
         CONDITION_ENDED = "condition_ended", _("the measure's co-listing condition ended")
         RECONCILED = "reconciled", _("no longer expected (reconciliation)")
 
+    # No single-column indexes on entry and measure: the unique (entry, measure, target) and
+    # the (entry, status) / (measure, status) indexes below serve those lookups, and every
+    # index is paid for on each of the millions of rows propagation writes.
     entry = models.ForeignKey(
-        ListEntry, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("entry")
+        ListEntry,
+        on_delete=models.PROTECT,
+        related_name="sanctions",
+        db_index=False,
+        verbose_name=_("entry"),
     )
     measure = models.ForeignKey(
-        Measure, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("measure")
+        Measure,
+        on_delete=models.PROTECT,
+        related_name="sanctions",
+        db_index=False,
+        verbose_name=_("measure"),
     )
     target = models.ForeignKey(
         Subject, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("target")
@@ -382,11 +393,20 @@ class SanctionEvent(models.Model):
         IMPOSED = "imposed", _("imposed")
         LIFTED = "lifted", _("lifted")
 
+    # Served by the (sanction, at) and (implementing agency, id) indexes below.
     sanction = models.ForeignKey(
-        Sanction, on_delete=models.PROTECT, related_name="events", verbose_name=_("sanction")
+        Sanction,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        verbose_name=_("sanction"),
     )
     implementing_agency = models.ForeignKey(
-        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("implementing agency")
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("implementing agency"),
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
     at = models.DateTimeField(

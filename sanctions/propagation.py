@@ -116,11 +116,31 @@ def expected_sql(scope: Scope, on: datetime.date) -> tuple[str, dict]:
     return sql, params
 
 
-def impose(scope: Scope, *, on: datetime.date, at: datetime.datetime, reason: str) -> int:
+def impose(
+    scope: Scope,
+    *,
+    on: datetime.date,
+    at: datetime.datetime,
+    reason: str,
+    at_by_entry: dict[int, datetime.datetime] | None = None,
+) -> int:
     """Insert the expected sanctions that are not in force (re-imposing lifted ones) and
-    their 'imposed' feed events. Returns how many were imposed."""
+    their 'imposed' feed events, in one statement. `at_by_entry` gives each entry of the scope
+    its own effective time (a batch of outbox events, each imposed at its event's time);
+    entries it does not name take `at`. Returns how many were imposed."""
     lock_feed()
     expected, params = expected_sql(scope, on)
+    batch_join, batch_at = "", "%(at)s"
+    if at_by_entry:
+        # One row per entry of the batch: its own effective time, joined to the one
+        # definition of the expected set (never a second copy of it).
+        batch_join = (
+            "JOIN unnest(%(batch_ids)s::bigint[], %(batch_ats)s::timestamptz[])"
+            " AS b(entry_id, at) USING (entry_id)"
+        )
+        batch_at = "b.at"
+        params["batch_ids"] = list(at_by_entry)
+        params["batch_ats"] = list(at_by_entry.values())
     with connection.cursor() as cur:
         cur.execute(
             f"""
@@ -129,18 +149,19 @@ def impose(scope: Scope, *, on: datetime.date, at: datetime.datetime, reason: st
                 INSERT INTO sanctions_sanction
                     (entry_id, measure_id, target_id, implementing_agency_id, status,
                      imposed_at, lifted_at, lift_reason)
-                SELECT entry_id, measure_id, target_id, agency_id, 'in_force', %(at)s, NULL, ''
-                FROM expected
+                SELECT entry_id, measure_id, target_id, agency_id, 'in_force', {batch_at},
+                       NULL, ''
+                FROM expected {batch_join}
                 ORDER BY entry_id, measure_id, target_id
                 ON CONFLICT (entry_id, measure_id, target_id) DO UPDATE
                     SET status = 'in_force', imposed_at = EXCLUDED.imposed_at,
                         lifted_at = NULL, lift_reason = ''
                     WHERE sanctions_sanction.status = 'lifted'
-                RETURNING id, implementing_agency_id
+                RETURNING id, implementing_agency_id, imposed_at
             )
             INSERT INTO sanctions_sanctionevent
                 (sanction_id, implementing_agency_id, kind, at, reason, recorded_at)
-            SELECT id, implementing_agency_id, 'imposed', %(at)s, %(reason)s, now()
+            SELECT id, implementing_agency_id, 'imposed', imposed_at, %(reason)s, now()
             FROM written ORDER BY id
             """,  # noqa: S608
             {**params, "at": at, "reason": reason},
@@ -150,22 +171,39 @@ def impose(scope: Scope, *, on: datetime.date, at: datetime.datetime, reason: st
 
 def lift_entry(entry_id: int, *, at: datetime.datetime, reason: str) -> int:
     """Lift every sanction in force of an ended entry."""
+    return lift_entries({entry_id: (at, reason)})
+
+
+def lift_entries(ended: dict[int, tuple[datetime.datetime, str]]) -> int:
+    """Lift every sanction in force of the ended entries, each at its own time and with its
+    own reason ({entry id: (at, reason)}), in one statement."""
+    if not ended:
+        return 0
     lock_feed()
     with connection.cursor() as cur:
         cur.execute(
             """
-            WITH lifted AS (
-                UPDATE sanctions_sanction
-                   SET status = 'lifted', lifted_at = %(at)s, lift_reason = %(reason)s
-                 WHERE entry_id = %(entry)s AND status = 'in_force'
-                RETURNING id, implementing_agency_id
+            WITH ended AS (
+                SELECT * FROM unnest(%(ids)s::bigint[], %(ats)s::timestamptz[],
+                                     %(reasons)s::varchar[]) AS b(entry_id, at, reason)
+            ),
+            lifted AS (
+                UPDATE sanctions_sanction s
+                   SET status = 'lifted', lifted_at = ended.at, lift_reason = ended.reason
+                  FROM ended
+                 WHERE s.entry_id = ended.entry_id AND s.status = 'in_force'
+                RETURNING s.id, s.implementing_agency_id, ended.at, ended.reason
             )
             INSERT INTO sanctions_sanctionevent
                 (sanction_id, implementing_agency_id, kind, at, reason, recorded_at)
-            SELECT id, implementing_agency_id, 'lifted', %(at)s, %(reason)s, now()
+            SELECT id, implementing_agency_id, 'lifted', at, reason, now()
             FROM lifted ORDER BY id
             """,
-            {"entry": entry_id, "at": at, "reason": reason},
+            {
+                "ids": list(ended),
+                "ats": [at for at, _ in ended.values()],
+                "reasons": [reason for _, reason in ended.values()],
+            },
         )
         return cur.rowcount
 

@@ -4,7 +4,11 @@ reconciliation and agencies' feedback."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -28,76 +32,140 @@ from scs.messaging import enqueue_after_commit
 # --- consuming the lists' outbox --------------------------------------------------------
 
 
-def _claim(event_id: int) -> bool:
-    """Record the event as consumed; False if another worker already did (the insert waits
-    for a concurrent claimant's commit, then finds the row)."""
-    with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO sanctions_consumedoutboxevent (event_id, consumed_at) VALUES (%s, now()) "
-            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-            [event_id],
-        )
-        return cur.fetchone() is not None
+@dataclass(frozen=True)
+class OutboxBatch:
+    """What one pass over the lists' outbox did: events claimed, sanctions changed."""
+
+    claimed: int
+    changed: int
 
 
-def _co_listed_entries(entry: ListEntry) -> tuple[int, ...]:
-    """The subject's other published entries that carry a measure whose co-listing condition
-    names this entry's list: this entry starting or ending changes what they impose."""
-    if not MeasureCoListing.objects.filter(list_id=entry.list_id).exists():
+def _co_listed_entries(entry_ids: Sequence[int]) -> tuple[int, ...]:
+    """The subjects' other published entries that carry a measure whose co-listing condition
+    names the list of one of these entries: these entries starting or ending changes what
+    those impose (issue 9 §1: both directions are events). One query when no co-listing
+    condition names these lists, which is the common case."""
+    pairs = list(ListEntry.objects.filter(pk__in=entry_ids).values_list("subject_id", "list_id"))
+    lists = {list_id for _subject, list_id in pairs}
+    if not lists or not MeasureCoListing.objects.filter(list_id__in=lists).exists():
         return ()
+    condition = Q()
+    for subject_id, list_id in pairs:
+        condition |= Q(
+            subject_id=subject_id, list__memoranda__measures__co_listings__list_id=list_id
+        )
     return tuple(
         ListEntry.objects.in_force()
-        .filter(subject_id=entry.subject_id)
-        .exclude(pk=entry.pk)
-        .filter(
-            list__memoranda__measures__co_listings__list_id=entry.list_id,
-        )
+        .filter(condition)
+        .exclude(pk__in=entry_ids)
         .values_list("pk", flat=True)
         .distinct()
     )
 
 
-def _apply(event: OutboxEvent) -> int:
-    """Apply a start or an end, both ways: the entry's own sanctions, and those of the
-    subject's other entries whose measures are conditional on being co-listed here (the
-    second entry's publication starts them; either entry ending ends them)."""
-    entry = event.entry
-    at = event.occurred_at
-    on = timezone.localdate(at)
-    others = _co_listed_entries(entry)
-    if event.kind == OutboxEvent.Kind.EFFECT_STARTED:
-        scope = propagation.Scope(entry_ids=(entry.pk,), require_in_force=False)
-        changed = propagation.impose(scope, on=on, at=at, reason="entry_published")
-        if others:
-            changed += propagation.impose(
-                propagation.Scope(entry_ids=others), on=on, at=at, reason="co_listing_started"
-            )
-        return changed
-    changed = propagation.lift_entry(entry.pk, at=at, reason=entry.end_reason or "revoked")
-    if others:
-        changed += propagation.lift_unexpected(propagation.Scope(entry_ids=others), on=on, at=at)
-    return changed
+def outbox_batch_size() -> int:
+    """Events applied per transaction (settings.SANCTIONS_OUTBOX_BATCH, default 100): large
+    enough that imposition is set-based, small enough that a clerk's single entry waits for at
+    most one batch of someone else's bulk load."""
+    return int(getattr(settings, "SANCTIONS_OUTBOX_BATCH", 100))
+
+
+_CLAIM_SQL = """
+    WITH wanted AS (
+        SELECT o.id FROM blacklists_outboxevent o WHERE o.id = ANY(%(ids)s::bigint[])
+        UNION
+        (SELECT o.id FROM blacklists_outboxevent o
+          WHERE NOT EXISTS (SELECT 1 FROM sanctions_consumedoutboxevent c WHERE c.event_id = o.id)
+          ORDER BY o.id LIMIT %(fill)s)
+    ),
+    claimed AS (
+        INSERT INTO sanctions_consumedoutboxevent (event_id, consumed_at)
+        SELECT id, now() FROM wanted ORDER BY id
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING event_id
+    )
+    SELECT o.id, o.entry_id, o.kind, o.occurred_at, e.end_reason
+      FROM claimed c
+      JOIN blacklists_outboxevent o ON o.id = c.event_id
+      JOIN blacklists_listentry e ON e.id = o.entry_id
+     ORDER BY o.id
+"""
+
+# An end claimed before its start: claim the start too, so it is applied first.
+_CLAIM_STARTS_SQL = """
+    WITH claimed AS (
+        INSERT INTO sanctions_consumedoutboxevent (event_id, consumed_at)
+        SELECT o.id, now() FROM blacklists_outboxevent o
+         WHERE o.entry_id = ANY(%(entries)s::bigint[]) AND o.kind = %(kind)s
+         ORDER BY o.id
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING event_id
+    )
+    SELECT o.id, o.entry_id, o.kind, o.occurred_at, ''
+      FROM claimed c JOIN blacklists_outboxevent o ON o.id = c.event_id
+"""
 
 
 @transaction.atomic
-def outbox_event_process(*, event_id: int) -> int:
-    """Apply one outbox event exactly once. An end processed before its start applies the
-    start first, so the recorded history keeps the interval in which the entry was in force."""
-    event = OutboxEvent.objects.select_related("entry").filter(pk=event_id).first()
-    if event is None:
-        return 0
+def outbox_events_process(*, event_ids: Sequence[int] = (), fill: int = 0) -> OutboxBatch:
+    """Apply the named outbox events and up to `fill` more pending ones (oldest first), each
+    exactly once, set-based: one INSERT … SELECT for every start of the batch (per local
+    date), one UPDATE for every end.
+
+    Exactly once: claiming is an INSERT … ON CONFLICT DO NOTHING into the consumed-events
+    table in the same transaction as the effect, taken under the feed's advisory lock (so two
+    workers never wait on each other's claims, and feed ids still commit in order). An end
+    whose start was never applied gets its start applied first, so the history keeps the
+    interval in which the entry was in force. Events already consumed are skipped."""
+    propagation.lock_feed()  # serialises writers of sanctions: feed ids commit in order
+    with connection.cursor() as cur:
+        cur.execute(_CLAIM_SQL, {"ids": list(event_ids), "fill": fill})
+        events = cur.fetchall()
+        ended_entries = [e[1] for e in events if e[2] == OutboxEvent.Kind.EFFECT_ENDED]
+        if ended_entries:
+            cur.execute(
+                _CLAIM_STARTS_SQL,
+                {"entries": ended_entries, "kind": OutboxEvent.Kind.EFFECT_STARTED},
+            )
+            events = cur.fetchall() + events
+    if not events:
+        return OutboxBatch(claimed=0, changed=0)
+    starts: dict[datetime.date, dict[int, datetime.datetime]] = defaultdict(dict)
+    ends: dict[int, tuple[datetime.datetime, str]] = {}
+    for _id, entry_id, kind, occurred_at, end_reason in events:
+        if kind == OutboxEvent.Kind.EFFECT_STARTED:
+            starts[timezone.localdate(occurred_at)][entry_id] = occurred_at
+        else:
+            ends[entry_id] = (occurred_at, end_reason or "revoked")
+    ids = sorted(e[0] for e in events)
     changed = 0
-    if event.kind == OutboxEvent.Kind.EFFECT_ENDED:
-        start = OutboxEvent.objects.filter(
-            entry_id=event.entry_id, kind=OutboxEvent.Kind.EFFECT_STARTED
-        ).first()
-        if start is not None and _claim(start.pk):
-            changed += _apply(start)
-    if not _claim(event.pk):
-        return changed
-    with audited(None, f"outbox event {event.pk} ({event.kind})"):
-        changed += _apply(event)
-    return changed
+    with audited(None, f"outbox events {ids[0]}..{ids[-1]} ({len(ids)})"):
+        for on, at_by_entry in sorted(starts.items()):
+            scope = propagation.Scope(entry_ids=tuple(at_by_entry), require_in_force=False)
+            changed += propagation.impose(
+                scope,
+                on=on,
+                at=min(at_by_entry.values()),
+                reason="entry_published",
+                at_by_entry=at_by_entry,
+            )
+        changed += propagation.lift_entries(ends)
+        # Conditional measures of the subjects' other entries (co-listing): the second
+        # entry's publication starts them, either entry ending ends them.
+        others = _co_listed_entries([e[1] for e in events])
+        if others:
+            at = max(e[3] for e in events)
+            scope = propagation.Scope(entry_ids=others)
+            on = timezone.localdate(at)
+            changed += propagation.impose(scope, on=on, at=at, reason="co_listing_started")
+            changed += propagation.lift_unexpected(scope, on=on, at=at)
+    return OutboxBatch(claimed=len(events), changed=changed)
+
+
+def outbox_event_process(*, event_id: int) -> int:
+    """Apply one outbox event exactly once (and its start first, if it is an end whose start
+    is pending). Returns how many sanctions changed."""
+    return outbox_events_process(event_ids=[event_id]).changed
 
 
 def pending_outbox_events(limit: int = 1000) -> list[int]:

@@ -7,10 +7,12 @@ redelivered message (acks_late, worker killed) or a sweep racing a kick does no 
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import OperationalError
 from django.utils import timezone
 
 from sanctions import services
+from scs.messaging import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +25,45 @@ RETRY = {
 }
 
 
+# At most one chain of backlog batches at a time (a flag in the cache, with a TTL in case its
+# worker dies; the 30 s sweep covers that gap). Several chains would only queue behind each
+# other on the feed lock and push clerks' nudges further back in the queue.
+BACKLOG_FLAG = "sanctions:outbox-backlog-chain"
+BACKLOG_FLAG_TTL = 120
+
+
 @shared_task(name="sanctions.tasks.process_outbox_event", **RETRY)
 def process_outbox_event(event_id: int) -> int:
-    return services.outbox_event_process(event_id=event_id)
+    """A nudge after a list transition committed: apply that event in a transaction of its own
+    (a clerk's single entry waits for at most the batch holding the feed lock), then start a
+    chain of backlog batches unless one is running (one nudge per publishing transaction names
+    only its first event; the chain applies the rest)."""
+    changed = services.outbox_events_process(event_ids=[event_id]).changed
+    if cache.add(BACKLOG_FLAG, 1, timeout=BACKLOG_FLAG_TTL):
+        changed += _backlog_batch()
+    return changed
+
+
+@shared_task(name="sanctions.tasks.process_outbox_backlog", **RETRY)
+def process_outbox_backlog() -> int:
+    return _backlog_batch()
+
+
+def _backlog_batch() -> int:
+    """One batch of pending events; a full batch re-enqueues the chain at the back of the
+    queue (nudges waiting there are served in between), a short one ends it. After ending it,
+    look once more: an event committed after the batch's claim, whose nudge saw the chain
+    still running, is not left for the sweep."""
+    size = services.outbox_batch_size()
+    batch = services.outbox_events_process(fill=size)
+    if batch.claimed >= size:
+        cache.touch(BACKLOG_FLAG, BACKLOG_FLAG_TTL)
+        enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
+        return batch.changed
+    cache.delete(BACKLOG_FLAG)
+    if services.pending_outbox_events(1) and cache.add(BACKLOG_FLAG, 1, BACKLOG_FLAG_TTL):
+        enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
+    return batch.changed
 
 
 @shared_task(name="sanctions.tasks.process_memorandum_change", **RETRY)
@@ -38,9 +76,12 @@ def sweep_outbox(limit: int = 1000) -> dict:
     """Apply whatever a lost message, a dead worker or a Redis outage left pending."""
     from sanctions.models import MemorandumChange
 
-    events = services.pending_outbox_events(limit)
-    for event_id in events:
-        services.outbox_event_process(event_id=event_id)
+    events = 0
+    while events < limit:  # bounded: the next sweep takes the rest
+        batch = services.outbox_events_process(fill=min(services.outbox_batch_size(), limit))
+        if not batch.claimed:
+            break
+        events += batch.claimed
     boundary = services.memoranda_boundary_changes(timezone.localdate())
     changes = list(
         MemorandumChange.objects.filter(processed_at__isnull=True)
@@ -49,7 +90,7 @@ def sweep_outbox(limit: int = 1000) -> dict:
     )
     for change_id in changes:
         services.memorandum_change_process(change_id=change_id)
-    return {"events": len(events), "changes": len(changes), "boundary": boundary}
+    return {"events": events, "changes": len(changes), "boundary": boundary}
 
 
 @shared_task(name="sanctions.tasks.reconcile", acks_late=True)

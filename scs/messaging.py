@@ -6,7 +6,7 @@ delivers the work, so a Redis outage delays propagation but loses nothing.
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +27,21 @@ def send_now(task_name: str, *args) -> bool:
 
 def enqueue_after_commit(task_name: str, *args) -> None:
     transaction.on_commit(lambda: send_now(task_name, *args))
+
+
+def enqueue_once_after_commit(task_name: str, *args) -> None:
+    """Like enqueue_after_commit, but one message per task per transaction: a transaction that
+    publishes a thousand entries sends one nudge (with the first one's arguments), and the
+    consumer drains the batch. A callback discarded with a rolled-back savepoint no longer
+    counts, so the next write in the outer transaction registers a fresh one."""
+    pending = getattr(connection, "run_on_commit", [])
+    if connection.in_atomic_block and any(
+        getattr(callback, "scs_task", None) == task_name for _sids, callback, *_ in pending
+    ):
+        return
+
+    def send() -> None:
+        send_now(task_name, *args)
+
+    send.scs_task = task_name  # type: ignore[attr-defined]
+    transaction.on_commit(send)

@@ -250,7 +250,7 @@ CONTENT_SECURITY_POLICY = {
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "scs.api.AgencyTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["scs.api.IsAgencyUser"],
@@ -360,6 +360,9 @@ CELERY_BEAT_SCHEDULE = {
 LIST_OUTBOX_CONSUMER_TASK = "sanctions.tasks.process_outbox_event"
 # What publishing an entry would impose (the admin's confirmation); lists do not import sanctions.
 LIST_PUBLICATION_IMPACT = "sanctions.propagation.entry_impact"
+# Outbox events applied per transaction by the sanctions consumer (set-based imposition); a
+# clerk's single entry waits behind at most one such batch of a bulk load.
+SANCTIONS_OUTBOX_BATCH = env.int("SANCTIONS_OUTBOX_BATCH", default=100)
 
 LOGGING = {
     "version": 1,

@@ -96,6 +96,8 @@ def celery_worker_process(transactional_db):
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "DJANGO_SETTINGS_MODULE": "scs.settings",
+        # Small batches, so that a worker killed "mid-batch" has work left to lose.
+        "SANCTIONS_OUTBOX_BATCH": "3",
     }
     app.control.purge()
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
