@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "blacklists",
     "sanctions",
     "publicity",
+    # Above everything they read; nothing imports them.
+    "opendata",
+    "notifications",
+    "rating",
 ]
 
 MIDDLEWARE = [
@@ -208,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sanctions: re-enqueue outbox events a lost message or a Redis outage left pending.
     "sanctions-outbox-sweep": {"task": "sanctions.tasks.sweep_outbox", "schedule": 30.0},
+    # Open data: a new version (files, manifest, delta) every night.
+    "opendata-nightly-export": {
+        "task": "opendata.tasks.export_open_data",
+        "schedule": crontab(minute=30, hour=1),
+    },
     # Sanctions: recompute expected sanctions and repair drift.
     "sanctions-reconcile": {
         "task": "sanctions.tasks.reconcile",
@@ -225,6 +234,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Open data (docs/OPEN_DATA.md) ---------------------------------------------------------
+OPEN_DATA_ROOT = env.path("OPEN_DATA_ROOT", default=str(BASE_DIR / "var" / "open-data"))
+OPEN_DATA_KEEP_VERSIONS = env.int("OPEN_DATA_KEEP_VERSIONS", default=90)
 
 # Portal uploads (objection / repair evidence).
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
