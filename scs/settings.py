@@ -217,6 +217,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opendata.tasks.export_open_data",
         "schedule": crontab(minute=30, hour=1),
     },
+    # Notifications: read new sanction events, list outbox events and penalties into the
+    # change log and the webhook outbox.
+    "notifications-collect": {"task": "notifications.tasks.collect_changes", "schedule": 30.0},
+    # Notifications: deliver due webhook requests (retries with backoff, lapsed leases).
+    "notifications-deliver": {"task": "notifications.tasks.deliver_webhooks", "schedule": 15.0},
     # Sanctions: recompute expected sanctions and repair drift.
     "sanctions-reconcile": {
         "task": "sanctions.tasks.reconcile",
@@ -243,3 +248,16 @@ OPEN_DATA_KEEP_VERSIONS = env.int("OPEN_DATA_KEEP_VERSIONS", default=90)
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- Monitoring sets and webhooks (docs/NOTIFICATIONS.md) -----------------------------------
+MONITORING_SET_MAX_SUBJECTS = env.int("MONITORING_SET_MAX_SUBJECTS", default=100_000)
+# The change collector re-reads source rows younger than this (late commits).
+NOTIFICATIONS_SETTLE_SECONDS = env.int("NOTIFICATIONS_SETTLE_SECONDS", default=120)
+# SSRF guard: private/loopback targets only where the operator allows (tests, closed networks).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+WEBHOOK_RETRY_FOR_SECONDS = env.int("WEBHOOK_RETRY_FOR_SECONDS", default=24 * 3600)
+WEBHOOK_PAUSE_AFTER_SECONDS = env.int("WEBHOOK_PAUSE_AFTER_SECONDS", default=24 * 3600)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from blacklists.urls import api_urlpatterns as lists_api
+from notifications.urls import api_urlpatterns as notifications_api
 from registry import api as registry_api
 from sanctions.urls import api_urlpatterns as sanctions_api
 
@@ -17,6 +18,7 @@ api_v1 = [
         name="subject-detail",
     ),
     *lists_api,
+    *notifications_api,
 ]
 
 urlpatterns = [
