@@ -68,7 +68,11 @@ def _set_out(mset) -> dict:
 
 
 class MonitoringSetListCreate(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="The caller's monitoring sets")
+    @extend_schema(
+        operation_id="monitoring_sets_list",
+        responses={200: OpenApiTypes.OBJECT},
+        summary="The caller's monitoring sets",
+    )
     def get(self, request):
         sets = selectors.monitoring_sets_for(_agency_id(request)).order_by("-created_at")
         return Response({"results": [_set_out(s) for s in sets[:500]]})
@@ -220,7 +224,11 @@ def _webhook_out(w) -> dict:
 
 
 class WebhookListCreate(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="The caller's webhooks")
+    @extend_schema(
+        operation_id="webhooks_list",
+        responses={200: OpenApiTypes.OBJECT},
+        summary="The caller's webhooks",
+    )
     def get(self, request):
         hooks = selectors.webhooks_for(_agency_id(request)).order_by("id")
         return Response({"results": [_webhook_out(w) for w in hooks[:500]]})

@@ -2,7 +2,7 @@
 
 The change log (`SubjectChange`) is written only by `notifications.services.changes_collect`,
 which reads the lower apps' own append-only tables by cursor (sanctions' `SanctionEvent`,
-lists' `OutboxEvent`, registry's penalties); nothing below imports this app.
+lists' `OutboxEvent`, registry's public records); nothing below imports this app.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class ChangeKind(models.TextChoices):
     MEASURE_IMPOSED = "measure_imposed", _("measure imposed")
     MEASURE_LIFTED = "measure_lifted", _("measure lifted")
     PENALTY_PUBLISHED = "penalty_published", _("new penalty in publicity")
+    RECORD_PUBLISHED = "record_published", _("other new public record")
     # Hook for the commitments app (issue 13): its change source writes this kind.
     COMMITMENT_BROKEN = "commitment_broken", _("credit commitment broken")
 

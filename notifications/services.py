@@ -2,7 +2,7 @@
 delivery (docs/NOTIFICATIONS.md).
 
 Where events come from: the collector reads the lower apps' append-only tables by cursor
-(sanctions' `SanctionEvent`, lists' `OutboxEvent`, registry's penalty records) and writes
+(sanctions' `SanctionEvent`, lists' `OutboxEvent`, registry's public records) and writes
 `SubjectChange` rows and webhook outbox rows (`WebhookEvent` + `WebhookDelivery`) in one
 transaction with its cursor, so a crash re-reads and a re-read duplicates nothing (unique
 constraints). Delivery claims due rows with a lease (conditional UPDATE, SKIP LOCKED), posts,
@@ -175,16 +175,18 @@ def _entry_rows(after: int, limit: int) -> list[dict]:
     ]
 
 
-def _penalty_rows(after: int, limit: int) -> list[dict]:
+def _record_rows(after: int, limit: int) -> list[dict]:
+    """New public catalogue records: penalties (what monitoring sets watch) and the rest
+    (what the rating reads)."""
     qs = (
         CreditRecord.objects.filter(
             id__gt=after,
-            catalogue_item__record_type=RecordType.ADMINISTRATIVE_PENALTY,
             catalogue_item__visibility=CatalogueItem.Visibility.PUBLIC,
         )
         .order_by("id")
         .values(
             "id",
+            "catalogue_item__record_type",
             "created_at",
             "subject_id",
             "decision_number",
@@ -199,9 +201,12 @@ def _penalty_rows(after: int, limit: int) -> list[dict]:
             "id": r["id"],
             "ts": r["created_at"],
             "subject_id": r["subject_id"],
-            "kind": ChangeKind.PENALTY_PUBLISHED,
+            "kind": ChangeKind.PENALTY_PUBLISHED
+            if r["catalogue_item__record_type"] == RecordType.ADMINISTRATIVE_PENALTY
+            else ChangeKind.RECORD_PUBLISHED,
             "data": {
                 "record": r["id"],
+                "record_type": r["catalogue_item__record_type"],
                 "decision_number": r["decision_number"],
                 "decision_date": r["decision_date"].isoformat(),
                 "title": r["title"],
@@ -218,7 +223,7 @@ def _penalty_rows(after: int, limit: int) -> list[dict]:
 SOURCES: list[_Source] = [
     _Source("sanction_events", _sanction_rows, ordered=True, sanction_agency=True),
     _Source("list_outbox", _entry_rows),
-    _Source("penalties", _penalty_rows),
+    _Source("public_records", _record_rows),
 ]
 
 

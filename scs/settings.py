@@ -222,6 +222,13 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-collect": {"task": "notifications.tasks.collect_changes", "schedule": 30.0},
     # Notifications: deliver due webhook requests (retries with backoff, lapsed leases).
     "notifications-deliver": {"task": "notifications.tasks.deliver_webhooks", "schedule": 15.0},
+    # Rating: recompute ratings of enterprises whose inputs changed (the change log).
+    "rating-recompute-changed": {"task": "rating.tasks.recompute_changed", "schedule": 60.0},
+    # Rating: ratings whose inputs left force overnight, or under an older rule set.
+    "rating-recompute-stale": {
+        "task": "rating.tasks.recompute_stale",
+        "schedule": crontab(minute=45, hour=0),
+    },
     # Sanctions: recompute expected sanctions and repair drift.
     "sanctions-reconcile": {
         "task": "sanctions.tasks.reconcile",

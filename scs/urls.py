@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from blacklists.urls import api_urlpatterns as lists_api
 from notifications.urls import api_urlpatterns as notifications_api
+from rating.api import SubjectRating
 from registry import api as registry_api
 from sanctions.urls import api_urlpatterns as sanctions_api
 
@@ -19,6 +20,7 @@ api_v1 = [
     ),
     *lists_api,
     *notifications_api,
+    path("subjects/<str:identifier>/rating/", SubjectRating.as_view(), name="subject-rating"),
 ]
 
 urlpatterns = [
