@@ -76,6 +76,19 @@ class IsAgencyUser(permissions.IsAuthenticated):
         )
 
 
+def record_throttle_state(request, *, limit: int, remaining: int, reset: int) -> None:
+    """Leave a throttle's state on the request for the X-RateLimit-* headers
+    (scs.middleware.ApiHeadersMiddleware). Several throttles: the tightest one wins."""
+    http_request = getattr(request, "_request", request)
+    current = getattr(http_request, "throttle_state", None)
+    if current is None or remaining < current["remaining"]:
+        http_request.throttle_state = {
+            "limit": limit,
+            "remaining": max(remaining, 0),
+            "reset": reset,
+        }
+
+
 class TokenRateThrottle(SimpleRateThrottle):
     """Per-token (per-user) rate limit with the count kept in Redis, shared by all workers."""
 
@@ -95,10 +108,20 @@ class TokenRateThrottle(SimpleRateThrottle):
         # Fail open when Redis is unreachable: an outage of the cache must not stop agencies
         # from reading what they must enforce (the limit is a courtesy, not a safeguard).
         try:
-            return super().allow_request(request, view)
+            allowed = super().allow_request(request, view)
         except RedisError:
             logger.warning("throttle cache unavailable; allowing request")
             return True
+        if self.rate is not None:
+            history = getattr(self, "history", [])
+            oldest = history[-1] if history else self.now
+            record_throttle_state(
+                request,
+                limit=self.num_requests,
+                remaining=self.num_requests - len(history),
+                reset=int(oldest + self.duration),
+            )
+        return allowed
 
 
 def idempotent(view_method):

@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # ETag/304, X-RateLimit-* and Deprecation/Sunset headers on /api/.
+    "scs.middleware.ApiHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "scs.urls"
@@ -163,6 +165,10 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Deprecation/Sunset headers for API paths being retired, e.g.
+# [{"prefix": "/api/v1/screenings/", "deprecation": "2027-01-01", "sunset": "2027-07-01",
+#   "link": "https://…/docs/api-v2-migration"}] (dates in UTC; RFC 9745 and RFC 8594).
+API_DEPRECATIONS = env.json("API_DEPRECATIONS", default=[])
 REST_KNOX = {
     # Agency systems run unattended: tokens live a year and are rotated by issue_token.
     "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=365)),
