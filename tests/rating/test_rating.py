@@ -153,4 +153,21 @@ def test_shown_on_the_subject_page_with_its_explanation(client, court_list, alic
     from publicity.selectors import subject_ref
 
     page = client.get(f"/subjects/{subject_ref(person)}/", HTTP_ACCEPT_LANGUAGE="zh-CN")
-    assert page.status_code == 200 and "公共信用综合评价" not in page.content.decode()
+    assert page.status_code == 200 and 'id="h-rating"' not in page.content.decode()
+
+
+def test_in_the_subjects_own_file(client, court_list, alice, bob, company, tmp_path):
+    import shutil
+    import subprocess
+
+    publish(court_list, company, alice, bob)
+    r = client.get(f"/subjects/{company.identifier}/report.pdf", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert r.status_code == 200
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(r.content)
+    text = subprocess.run(  # noqa: S603
+        [shutil.which("pdftotext"), "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert "公共信用综合评价" in text and "R01" in text
