@@ -157,3 +157,29 @@ def test_natural_person_ids_masked_for_agencies_without_the_need(scene, customs_
     )
     members = customs_api.get(f"/api/v1/monitoring-sets/{created['id']}/subjects/").json()
     assert person.identifier not in str(members)
+
+
+def test_commitments_hook_feeds_the_same_change_log(customs_api, company):
+    """The commitments app (issue 13) registers its own source; its rows become changes."""
+    created = customs_api.post(
+        "/api/v1/monitoring-sets/", {"name": "E", "identifiers": [company.identifier]}
+    ).json()
+    from django.utils import timezone
+
+    broken = [
+        {
+            "id": 1,
+            "ts": timezone.now(),
+            "subject_id": company.pk,
+            "kind": "commitment_broken",
+            "data": {"commitment": 1},
+        }
+    ]
+    source = services._Source("commitments-test", lambda after, limit: broken if after < 1 else [])
+    services.register_change_source(source)
+    try:
+        services.changes_collect_all()
+    finally:
+        services.SOURCES.remove(source)
+    page = customs_api.get(f"/api/v1/monitoring-sets/{created['id']}/changes/").json()
+    assert [c["kind"] for c in page["changes"]] == ["commitment_broken"]
