@@ -29,6 +29,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from blacklists.models import ListDefinition, ListEntry, Objection, RepairApplication
+from rating import services as rating_services
+from rating.models import Rating
 from registry import identifiers
 from registry import selectors as registry_selectors
 from registry.models import (
@@ -223,6 +225,7 @@ class SubjectPage:
     entries: list[ListEntry]
     punishments: list[Sanction]
     incentives: list[Sanction]
+    rating: Rating | None = None
 
     @property
     def double_publicity(self) -> list[CreditRecord]:
@@ -236,7 +239,8 @@ class SubjectPage:
 
 
 def subject_page(subject: Subject) -> SubjectPage:
-    """Everything public about one subject in six queries, whatever the data size."""
+    """Everything public about one subject in six queries (plus the rating's few),
+    whatever the data size."""
     today = timezone.localdate()
     former_names = list(subject.former_names.order_by("-valid_until"))
     holder_listed = Exists(entries_in_publicity().filter(subject=OuterRef("holder_id")))
@@ -276,6 +280,7 @@ def subject_page(subject: Subject) -> SubjectPage:
         entries=entries,
         punishments=[s for s in sanctions if s.measure.kind == Measure.Kind.PUNISHMENT],
         incentives=[s for s in sanctions if s.measure.kind == Measure.Kind.INCENTIVE],
+        rating=rating_services.rating_current(subject),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from functools import wraps
 from hmac import compare_digest
 
@@ -183,6 +184,19 @@ class IsAgencyUser(permissions.IsAuthenticated):
         )
 
 
+def record_throttle_state(request, *, limit: int, remaining: int, reset: int) -> None:
+    """Leave a throttle's state on the request for the X-RateLimit-* headers
+    (scs.middleware.ApiHeadersMiddleware). Several throttles: the tightest one wins."""
+    http_request = getattr(request, "_request", request)
+    current = getattr(http_request, "throttle_state", None)
+    if current is None or remaining < current["remaining"]:
+        http_request.throttle_state = {
+            "limit": limit,
+            "remaining": max(remaining, 0),
+            "reset": reset,
+        }
+
+
 class TokenRateThrottle(BaseThrottle):
     """Per-token (per-user; per client address when anonymous) limit for the view's
     `throttle_scope` (default "token"), plus a global cap per scope shared by all callers
@@ -205,6 +219,12 @@ class TokenRateThrottle(BaseThrottle):
         ident = f"u{user.pk}" if user and user.is_authenticated else f"ip{client_ip(request)}"
         own = ratelimit.hit(f"api:{scope}:{ident}", limit, window)
         self.wait_seconds = own.reset_in
+        record_throttle_state(
+            request,
+            limit=limit,
+            remaining=limit - own.count,
+            reset=int(time.time()) + own.reset_in,
+        )
         if not own.allowed:
             return False
         global_rate = settings.API_GLOBAL_RATES.get(scope)

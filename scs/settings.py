@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "sanctions",
     "publicity",
     "sharing",
+    # Above everything they read; nothing imports them.
+    "opendata",
+    "notifications",
+    "rating",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +106,8 @@ MIDDLEWARE = [
     "scs.security.InputHygieneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # ETag/304, X-RateLimit-* and Deprecation/Sunset headers on /api/.
+    "scs.middleware.ApiHeadersMiddleware",
     # Last, as django-axes requires: answers a locked-out sign-in attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -271,6 +277,10 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Deprecation/Sunset headers for API paths being retired, e.g.
+# [{"prefix": "/api/v1/screenings/", "deprecation": "2027-01-01", "sunset": "2027-07-01",
+#   "link": "https://…/docs/api-v2-migration"}] (dates in UTC; RFC 9745 and RFC 8594).
+API_DEPRECATIONS = env.json("API_DEPRECATIONS", default=[])
 REST_KNOX = {
     # Agency systems run unattended: tokens live a year and are rotated by issue_token.
     "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=365)),
@@ -348,6 +358,23 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sanctions: re-enqueue outbox events a lost message or a Redis outage left pending.
     "sanctions-outbox-sweep": {"task": "sanctions.tasks.sweep_outbox", "schedule": 30.0},
+    # Open data: a new version (files, manifest, delta) every night.
+    "opendata-nightly-export": {
+        "task": "opendata.tasks.export_open_data",
+        "schedule": crontab(minute=30, hour=1),
+    },
+    # Notifications: read new sanction events, list outbox events and penalties into the
+    # change log and the webhook outbox.
+    "notifications-collect": {"task": "notifications.tasks.collect_changes", "schedule": 30.0},
+    # Notifications: deliver due webhook requests (retries with backoff, lapsed leases).
+    "notifications-deliver": {"task": "notifications.tasks.deliver_webhooks", "schedule": 15.0},
+    # Rating: recompute ratings of enterprises whose inputs changed (the change log).
+    "rating-recompute-changed": {"task": "rating.tasks.recompute_changed", "schedule": 60.0},
+    # Rating: ratings whose inputs left force overnight, or under an older rule set.
+    "rating-recompute-stale": {
+        "task": "rating.tasks.recompute_stale",
+        "schedule": crontab(minute=45, hour=0),
+    },
     # Sanctions: recompute expected sanctions and repair drift.
     "sanctions-reconcile": {
         "task": "sanctions.tasks.reconcile",
@@ -382,3 +409,21 @@ LOGGING = {
 EVIDENCE_ROOT = env.path("EVIDENCE_ROOT", default=str(BASE_DIR / "var" / "evidence"))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# --- Open data (docs/OPEN_DATA.md) ---------------------------------------------------------
+OPEN_DATA_ROOT = env.path("OPEN_DATA_ROOT", default=str(BASE_DIR / "var" / "open-data"))
+OPEN_DATA_KEEP_VERSIONS = env.int("OPEN_DATA_KEEP_VERSIONS", default=90)
+
+
+# --- Monitoring sets and webhooks (docs/NOTIFICATIONS.md) -----------------------------------
+MONITORING_SET_MAX_SUBJECTS = env.int("MONITORING_SET_MAX_SUBJECTS", default=100_000)
+# The change collector re-reads source rows younger than this (late commits).
+NOTIFICATIONS_SETTLE_SECONDS = env.int("NOTIFICATIONS_SETTLE_SECONDS", default=120)
+# SSRF guard: private/loopback targets only where the operator allows (tests, closed networks).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_LEASE_SECONDS = env.int("WEBHOOK_LEASE_SECONDS", default=120)
+WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
+WEBHOOK_RETRY_FOR_SECONDS = env.int("WEBHOOK_RETRY_FOR_SECONDS", default=24 * 3600)
+WEBHOOK_PAUSE_AFTER_SECONDS = env.int("WEBHOOK_PAUSE_AFTER_SECONDS", default=24 * 3600)

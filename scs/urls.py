@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from blacklists.urls import api_urlpatterns as lists_api
+from notifications.urls import api_urlpatterns as notifications_api
+from rating.api import SubjectRating
 from registry import api as registry_api
 from sanctions.urls import api_urlpatterns as sanctions_api
 from scs import views as scs_views
@@ -22,6 +24,8 @@ api_v1 = [
     ),
     path("divisions/", registry_api.DivisionList.as_view(), name="division-list"),
     *lists_api,
+    *notifications_api,
+    path("subjects/<str:identifier>/rating/", SubjectRating.as_view(), name="subject-rating"),
 ]
 
 handler400 = "scs.views.bad_request"
@@ -36,6 +40,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("open-data/", include("opendata.urls")),
     path("", include("publicity.urls")),
 ]
 

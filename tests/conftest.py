@@ -191,3 +191,14 @@ def _end_stray_sessions(django_db_setup, django_db_blocker):
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rating_rule_set_cache():
+    """The rating's rule set is cached in Redis; a test's rolled-back rule set must not
+    outlive it."""
+    from rating.services import _forget_rule_set
+
+    _forget_rule_set()
+    yield
+    _forget_rule_set()
