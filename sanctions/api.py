@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from registry import identifiers
 from registry import selectors as registry_selectors
 from sanctions import selectors, services
 from sanctions.models import Sanction, SanctionFeedback
@@ -153,14 +154,15 @@ class SubjectRestrictions(APIView):
         rows = selectors.sanctions_in_force(
             targets=[subject.pk], agency_id=agency_id, as_of=params.validated_data.get("as_of")
         ).order_by("id")
-        return Response(
-            {
-                "subject": subject.identifier,
-                "name": subject.name,
-                "as_of": params.validated_data.get("as_of"),
-                "restrictions": [SanctionSerializer().to_representation(s) for s in rows],
-            }
-        )
+        body = {
+            "subject": subject.identifier,
+            "name": subject.name,
+            "as_of": params.validated_data.get("as_of"),
+            "restrictions": [SanctionSerializer().to_representation(s) for s in rows],
+        }
+        if len(identifiers.normalise(identifier)) == 15:
+            body["identifier_upgraded_from"] = "15-digit first-generation resident ID"
+        return Response(body)
 
 
 class ScreeningInput(serializers.Serializer):
