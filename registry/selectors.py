@@ -412,7 +412,10 @@ def subject_search(
         for row in rows:
             row.matched_former_name = None
             row.match = "identifier" if row.identifier == match.code else match.older_scheme
-        return SubjectSearch(query, "identifier", rows, total=len(rows), identifier=match)
+        # A 9-letter word may pass the organisation-code check by chance (1 in 11): when
+        # only an older number was tried and it found nothing, search the names too.
+        if rows or match.code:
+            return SubjectSearch(query, "identifier", rows, total=len(rows), identifier=match)
     terms = names.query_terms(query)
     key = "".join(terms)
     if len(key) < MIN_QUERY_CHARS or not any(len(t) >= 2 for t in terms):

@@ -12,7 +12,7 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from registry import privacy
+from registry import identifiers, privacy
 from registry import selectors as registry_selectors
 from sanctions import selectors, services
 from sanctions.models import EVENT_REASON_TEXT, Measure, Sanction, SanctionFeedback
@@ -180,16 +180,17 @@ class SubjectRestrictions(APIView):
             targets=[subject.pk], agency_id=agency_id, as_of=params.validated_data.get("as_of")
         ).order_by("id")
         context = {"reveal": _reveal(request)}
-        return Response(
-            {
-                "subject": _shown(subject, context["reveal"]),
-                "name": subject.name,
-                "as_of": params.validated_data.get("as_of"),
-                "restrictions": [
-                    SanctionSerializer(context=context).to_representation(s) for s in rows
-                ],
-            }
-        )
+        body = {
+            "subject": _shown(subject, context["reveal"]),
+            "name": subject.name,
+            "as_of": params.validated_data.get("as_of"),
+            "restrictions": [
+                SanctionSerializer(context=context).to_representation(s) for s in rows
+            ],
+        }
+        if len(identifiers.normalise(identifier)) == 15:
+            body["identifier_upgraded_from"] = "15-digit first-generation resident ID"
+        return Response(body)
 
 
 class RestrictionsLookupInput(AsOfSerializer):

@@ -306,3 +306,10 @@ def test_portal_pages_for_the_name_examples(client):
     assert "匹配曾用名:石家庄永明珠寶商行" in former.content.decode()
     latin = client.get("/search/", {"q": "huawei"}, HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert "华为技术有限公司" in latin.content.decode() and "按拼音匹配" in latin.content.decode()
+
+
+def test_a_word_that_passes_the_organisation_code_check_still_searches_names(caac_api):
+    word = "ygrrhmqlx"  # 9 letters whose last one happens to be the GB 11714 check character
+    assert identifiers.parse_organisation_code(word) is not None
+    f.subject("enterprise", name=f"{word.upper()} Trading Ltd")
+    assert api_names(caac_api, word) == [f"{word.upper()} Trading Ltd"]

@@ -211,3 +211,11 @@ def test_screening_reads_identifiers_as_they_circulate(listed, caac_api, company
     assert by_former["matched_by"] == "business_registration"
     assert mangled["valid"] is False
     assert "spreadsheet" in mangled["error"] and "should be" not in mangled["error"]
+
+
+def test_restrictions_by_a_fifteen_digit_id(listed, caac_api, person):
+    full = caac_api.get(f"/api/v1/subjects/{person.identifier}/restrictions/").json()
+    cut = person.identifier[:6] + person.identifier[8:17]
+    upgraded = caac_api.get(f"/api/v1/subjects/{cut}/restrictions/").json()
+    assert upgraded["restrictions"] == full["restrictions"] and full["restrictions"]
+    assert "identifier_upgraded_from" in upgraded
