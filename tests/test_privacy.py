@@ -315,3 +315,25 @@ def test_person_lookups_accept_post(client, listed, person, railway):
     missing = api.post("/api/v1/subject-lookup/", {"identifier": f.resident_id()}, format="json")
     assert missing.status_code == 404
     assert api.post("/api/v1/subject-lookup/", {}, format="json").status_code == 400
+
+
+def test_celery_log_handlers_mask_too():
+    from celery import signals
+
+    from scs import celery as scs_celery
+
+    handler = logging.StreamHandler(io.StringIO())
+    logger = logging.getLogger("tests.privacy.celery")
+    logger.addHandler(handler)
+    try:
+        assert any(
+            receiver() is scs_celery._mask_resident_ids
+            for _key, receiver in signals.after_setup_logger.receivers
+        )
+        signals.after_setup_logger.send(sender=None, logger=logger)
+        rid = f.resident_id()
+        logger.warning("task for %s", rid)
+        assert rid not in handler.stream.getvalue()
+        assert identifiers.mask_resident_id(rid) in handler.stream.getvalue()
+    finally:
+        logger.removeHandler(handler)

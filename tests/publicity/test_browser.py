@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.publicity.test_submissions import real_pdf
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--headless",
@@ -109,7 +111,7 @@ def test_public_journey(browser, live_server, scene, tmp_path):
     page.get_by_label("联系方式（电话或电子邮箱）").fill("0571-12345678")
     page.get_by_label("哪些记载的事实有误，正确情况是什么").fill("款项已履行完毕。")
     evidence = tmp_path / "evidence.pdf"
-    evidence.write_bytes(b"%PDF-1.4\n%evidence\n")
+    evidence.write_bytes(real_pdf())  # the evidence store parses the whole file
     page.get_by_label("证明材料").set_input_files(str(evidence))
     page.screenshot(path=SHOTS / "objection-375.png", full_page=True)
     page.get_by_role("button", name="提交异议").click()
