@@ -235,6 +235,12 @@ def test_bulk_outcomes_are_per_row_and_idempotent(samr_clerk, penalty, company, 
     outcomes = services.credit_records_create_bulk(actor=samr_clerk, rows=rows)
     assert [o.status for o in outcomes] == ["created", "created", "invalid", "invalid", "unchanged"]
     assert CreditRecord.objects.count() == 2
+    # The audit history has the same 'insert' rows the trigger writes, with who and why.
+    for record in CreditRecord.objects.all():
+        event = record.events.get()
+        assert event.pgh_label == "insert" and event.decision_number == record.decision_number
+        assert event.pgh_context.metadata["username"] == "samr-clerk"
+        assert event.pgh_context.metadata["reason"] == "credit records filed in bulk"
     again = services.credit_records_create_bulk(actor=samr_clerk, rows=rows[:2])
     assert [o.status for o in again] == ["unchanged", "unchanged"]
     changed = services.credit_records_create_bulk(
