@@ -26,6 +26,8 @@ import datetime
 import decimal
 from dataclasses import dataclass, field
 
+import pgtrigger
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -228,13 +230,42 @@ def _insert_records(records: list[CreditRecord]) -> None:
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
         f"SELECT * FROM unnest({', '.join(casts)}) RETURNING id, decision_number"
     )
-    with connection.cursor() as cursor:
+    # The history trigger would attach the audit context once per row (an upsert each); the
+    # same history rows are written below in one statement with the context attached once.
+    with pgtrigger.ignore(HISTORY_INSERT_TRIGGER), connection.cursor() as cursor:
         cursor.execute(query, params)
         returned = cursor.fetchall()
     for record, (pk, number) in zip(records, returned, strict=True):
         if number != record.decision_number:  # RETURNING order is insertion order; be sure
             raise AssertionError("bulk insert returned rows out of order")
         record.pk = pk
+    _insert_history([r.pk for r in records])
+
+
+HISTORY_INSERT_TRIGGER = "registry.CreditRecord:insert_insert"
+
+
+def _insert_history(ids: list[int]) -> None:
+    """pghistory's 'insert' event rows for new records, as its trigger writes them, for a whole
+    batch: one INSERT … SELECT with the audit context attached once."""
+    event_model = apps.get_model("registry", "CreditRecordEvent")
+    tracked = [
+        f.column
+        for f in event_model._meta.concrete_fields
+        if not f.name.startswith("pgh_") and not f.primary_key
+    ]
+    events = connection.ops.quote_name(event_model._meta.db_table)
+    table = connection.ops.quote_name(CreditRecord._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in tracked)
+    selected = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in tracked)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH ctx AS (SELECT _pgh_attach_context() AS value) "  # noqa: S608
+            f"INSERT INTO {events} ({columns}, pgh_context_id, pgh_created_at, pgh_label, "
+            f"pgh_obj_id) SELECT {selected}, ctx.value, NOW(), 'insert', r.id "
+            f"FROM {table} r, ctx WHERE r.id = ANY(%s::bigint[])",
+            [ids],
+        )
 
 
 def _insert_changes(records: list[CreditRecord], actor: User, reason: str) -> None:

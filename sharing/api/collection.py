@@ -5,6 +5,7 @@ Every write goes through `registry.services.credit_record_*`, the same services 
 
 from __future__ import annotations
 
+from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -190,13 +191,21 @@ class CreditRecordBulk(APIView):
         lookups = parsing.Lookups.for_rows(rows)
         parsed = [parsing.parse_row(row, lookups) for row in rows]
         dry_run = _flag(request, "dry_run")
-        outcomes = services.credit_records_create_bulk(
-            actor=request.user,
-            rows=parsed,
-            dry_run=dry_run,
-            all_or_nothing=_flag(request, "all_or_nothing"),
-            fields_checked=True,  # sharing.parsing checked every field of every row
-        )
+        try:
+            outcomes = services.credit_records_create_bulk(
+                actor=request.user,
+                rows=parsed,
+                dry_run=dry_run,
+                all_or_nothing=_flag(request, "all_or_nothing"),
+                fields_checked=True,  # sharing.parsing checked every field of every row
+            )
+        except IntegrityError:
+            # A concurrent request stored some of the same decisions first; nothing of this
+            # batch was written. Resending answers row by row (unchanged or conflict).
+            return Response(
+                {"detail": "Another request stored some of these records meanwhile; resend."},
+                status=status.HTTP_409_CONFLICT,
+            )
         results, counts = [], {}
         for number, outcome in enumerate(outcomes, start=1):
             counts[outcome.status] = counts.get(outcome.status, 0) + 1

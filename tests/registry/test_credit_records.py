@@ -235,6 +235,12 @@ def test_bulk_outcomes_are_per_row_and_idempotent(samr_clerk, penalty, company, 
     outcomes = services.credit_records_create_bulk(actor=samr_clerk, rows=rows)
     assert [o.status for o in outcomes] == ["created", "created", "invalid", "invalid", "unchanged"]
     assert CreditRecord.objects.count() == 2
+    # The audit history has the same 'insert' rows the trigger writes, with who and why.
+    for record in CreditRecord.objects.all():
+        event = record.events.get()
+        assert event.pgh_label == "insert" and event.decision_number == record.decision_number
+        assert event.pgh_context.metadata["username"] == "samr-clerk"
+        assert event.pgh_context.metadata["reason"] == "credit records filed in bulk"
     again = services.credit_records_create_bulk(actor=samr_clerk, rows=rows[:2])
     assert [o.status for o in again] == ["unchanged", "unchanged"]
     changed = services.credit_records_create_bulk(
@@ -250,3 +256,60 @@ def test_bulk_dry_run_and_all_or_nothing_write_nothing(samr_clerk, penalty, comp
     assert [o.status for o in outcomes] == ["created", "invalid"]
     services.credit_records_create_bulk(actor=samr_clerk, rows=rows, all_or_nothing=True)
     assert not CreditRecord.objects.exists()
+
+
+class TestAdmin:
+    def test_clerk_cannot_pick_another_agencys_item(self, client, carol, penalty, company):
+        client.force_login(carol)
+        response = client.post(
+            "/admin/registry/creditrecord/add/",
+            {
+                "subject": company.pk,
+                "catalogue_item": penalty.pk,  # samr's item; carol is customs
+                "decision_number": "海关罚〔2026〕1号",
+                "decision_date": "2026-11-02",
+                "content": "没收",
+            },
+        )
+        assert response.status_code == 200  # the form again, with an error on the item
+        assert "catalogue_item" in response.context["adminform"].form.errors
+        assert not CreditRecord.objects.exists()
+
+    def test_reviewer_confirms_in_admin_but_not_own_records(
+        self, client, samr_clerk, samr_reviewer, penalty, company
+    ):
+        record, _ = services.credit_record_create(actor=samr_clerk, data=data(penalty, company))
+        own, _ = services.credit_record_create(
+            actor=samr_reviewer, data=data(penalty, company, "2")
+        )
+        client.force_login(samr_reviewer)
+        client.post(
+            "/admin/registry/creditrecord/",
+            {"action": "confirm_records", "_selected_action": [record.pk, own.pk]},
+        )
+        record.refresh_from_db()
+        own.refresh_from_db()
+        assert record.status == "confirmed" and own.status == "pending"
+
+    def test_withdrawal_in_admin_needs_reason_and_document(
+        self, client, samr_clerk, penalty, company
+    ):
+        record, _ = services.credit_record_create(actor=samr_clerk, data=data(penalty, company))
+        client.force_login(samr_clerk)
+        url = f"/admin/registry/creditrecord/{record.pk}/change/"
+        form = {
+            "title": record.title,
+            "content": record.content,
+            "legal_basis": "",
+            "decision_date": "2026-11-02",
+            "severity": "ordinary",
+            "penalty_kind": "罚款",
+            "withdrawal_document_number": "浙政复决〔2026〕1号",
+            "reason": "",
+        }
+        response = client.post(url, form)
+        assert response.status_code == 200 and "reason" in response.context["adminform"].form.errors
+        form["reason"] = "复议撤销"
+        assert client.post(url, form).status_code == 302
+        record.refresh_from_db()
+        assert record.status == "withdrawn" and record.withdrawal_document == "浙政复决〔2026〕1号"
