@@ -93,8 +93,11 @@ class MonitoringSet(models.Model):
         return self.name
 
 
-@pghistory.track()
 class MonitoredSubject(models.Model):
+    """A member of a set. Not tracked row by row (a 100 000-identifier request would write
+    100 000 history rows through a per-row trigger): each change is audited as one
+    MembershipChange row instead."""
+
     monitoring_set = models.ForeignKey(
         MonitoringSet, on_delete=models.CASCADE, related_name="members"
     )
@@ -111,6 +114,25 @@ class MonitoredSubject(models.Model):
             # Fan-out: which sets hold a changed subject.
             models.Index(name="monitoredsubject_subject", fields=["subject"]),
         ]
+
+
+class MembershipChange(models.Model):
+    """The audit of one add/remove request on a monitoring set: who, when, why, and exactly
+    which subjects were added and removed."""
+
+    monitoring_set = models.ForeignKey(
+        MonitoringSet, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    set_name = models.CharField(max_length=200)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200)
+    added = ArrayField(models.BigIntegerField(), default=list)
+    removed = ArrayField(models.BigIntegerField(), default=list)
+
+    class Meta:
+        ordering = ["-at"]
 
 
 class EventKind(models.TextChoices):

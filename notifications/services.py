@@ -38,6 +38,7 @@ from notifications.models import (
     ChangeKind,
     DeliveryAttempt,
     EventKind,
+    MembershipChange,
     MonitoredSubject,
     MonitoringSet,
     SourceCursor,
@@ -449,6 +450,7 @@ def monitoring_set_members_change(
     monitoring_set: MonitoringSet,
     add: list | None = None,
     remove: list | None = None,
+    reason: str = "members changed",
 ) -> dict:
     """Add and remove subjects by identifier. Every bad identifier is reported at once and
     nothing is changed; at most settings.MONITORING_SET_MAX_SUBJECTS members.
@@ -466,31 +468,52 @@ def monitoring_set_members_change(
     if add_errors or remove_errors:
         raise IdentifierErrors({**add_errors, **remove_errors})
     members = MonitoredSubject.objects.filter(monitoring_set=monitoring_set)
-    with audited(actor, "monitoring set members changed"):
-        removed, _detail = members.filter(subject_id__in=list(to_remove.values())).delete()
-        before = members.count()
-        MonitoredSubject.objects.bulk_create(
-            [
-                MonitoredSubject(monitoring_set=monitoring_set, subject_id=pk)
-                for pk in to_add.values()
-            ],
-            ignore_conflicts=True,
-            batch_size=5000,
+    remove_ids = list(to_remove.values())
+    removed_ids = list(
+        members.filter(subject_id__in=remove_ids).values_list("subject_id", flat=True)
+    )
+    members.filter(subject_id__in=removed_ids).delete()
+    present = set(
+        members.filter(subject_id__in=list(to_add.values())).values_list("subject_id", flat=True)
+    )
+    added_ids = sorted({pk for pk in to_add.values() if pk not in present})
+    MonitoredSubject.objects.bulk_create(
+        [MonitoredSubject(monitoring_set=monitoring_set, subject_id=pk) for pk in added_ids],
+        batch_size=5000,
+    )
+    size = members.count()
+    if size > limit:
+        raise ValidationError(
+            {"add": [_("A monitoring set holds at most %(n)d subjects.") % {"n": limit}]}
         )
-        size = members.count()
-        if size > limit:
-            raise ValidationError(
-                {"add": [_("A monitoring set holds at most %(n)d subjects.") % {"n": limit}]}
-            )
-    return {"added": size - before, "removed": removed, "size": size}
+    if added_ids or removed_ids:
+        MembershipChange.objects.create(
+            monitoring_set=monitoring_set,
+            set_name=monitoring_set.name,
+            agency_id=monitoring_set.agency_id,
+            actor=actor,
+            reason=reason,
+            added=added_ids,
+            removed=sorted(removed_ids),
+        )
+    return {"added": len(added_ids), "removed": len(removed_ids), "size": size}
 
 
 @transaction.atomic
 def monitoring_set_delete(*, actor: User, monitoring_set: MonitoringSet) -> None:
     if monitoring_set.agency_id != actor.agency_id:
         raise PermissionDenied("This monitoring set belongs to another agency.")
+    members = MonitoredSubject.objects.filter(monitoring_set=monitoring_set)
+    MembershipChange.objects.create(
+        monitoring_set=monitoring_set,
+        set_name=monitoring_set.name,
+        agency_id=monitoring_set.agency_id,
+        actor=actor,
+        reason="set deleted",
+        removed=sorted(members.values_list("subject_id", flat=True)),
+    )
     with audited(actor, "monitoring set deleted"):
-        MonitoredSubject.objects.filter(monitoring_set=monitoring_set).delete()
+        members.delete()
         monitoring_set.delete()
 
 

@@ -183,3 +183,22 @@ def test_commitments_hook_feeds_the_same_change_log(customs_api, company):
         services.SOURCES.remove(source)
     page = customs_api.get(f"/api/v1/monitoring-sets/{created['id']}/changes/").json()
     assert [c["kind"] for c in page["changes"]] == ["commitment_broken"]
+
+
+def test_membership_changes_are_audited_per_request(customs_api, company):
+    from notifications.models import MembershipChange
+
+    person = f.subject("natural_person", name="王五")
+    created = customs_api.post(
+        "/api/v1/monitoring-sets/", {"name": "F", "identifiers": [company.identifier]}
+    ).json()
+    customs_api.post(
+        f"/api/v1/monitoring-sets/{created['id']}/subjects/",
+        {"add": [person.identifier], "remove": [company.identifier]},
+    )
+    log = list(MembershipChange.objects.order_by("at", "pk").values("added", "removed", "actor"))
+    user = customs_api.user.pk
+    assert log == [
+        {"added": [company.pk], "removed": [], "actor": user},
+        {"added": [person.pk], "removed": [company.pk], "actor": user},
+    ]

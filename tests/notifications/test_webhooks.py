@@ -192,7 +192,9 @@ def test_sanction_events_reach_the_implementing_agency(scene, caac_api, company,
     assert WebhookEvent.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+# Committed data for the subprocess; serialized_rollback leaves the database as later
+# serialized tests (the browser test) expect it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_killed_worker_redelivers_the_same_event(customs, receiver, settings):
     """A worker killed while posting leaves its lease to lapse; the next run sends the same
     event id again and records the delivery once."""

@@ -277,7 +277,7 @@ def test_served_read_only_with_etag_and_last_modified(out, client, court_list, a
         assert client.get(bad).status_code == 404, bad
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_second_export_at_the_same_time_is_refused(out):
     from django.db import connection
 
