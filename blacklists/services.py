@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from blacklists.evidence import evidence_prepare
 from blacklists.models import (
@@ -30,7 +31,15 @@ from blacklists.models import (
     SeverityTier,
     WatchCandidate,
 )
-from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User, add_months
+from registry.models import (
+    Agency,
+    CatalogueItem,
+    CreditRecord,
+    Subject,
+    SubjectKind,
+    User,
+    add_months,
+)
 from registry.validators import plausible_decision_date
 from registry.workdays import add_working_days
 from scs.audit import audited
@@ -111,41 +120,43 @@ def _emit(entry: ListEntry, kind: str, at: datetime.datetime) -> None:
 
 
 def _validate_entry(entry: ListEntry) -> None:
+    """The drafting rules; messages in the requester's language (clerks read them as form
+    errors, agencies' systems as API errors keyed by field)."""
     definition = entry.list
     errors: dict[str, str] = {}
     if entry.subject_id and entry.subject.kind not in definition.subject_kinds:
-        errors["subject"] = (
-            f"{definition.name} may not hold a {entry.subject.get_kind_display()} "
-            f"(allowed: {', '.join(definition.subject_kinds)})."
-        )
+        kinds = dict(SubjectKind.choices)
+        errors["subject"] = gettext("%(list)s may not hold a %(kind)s (allowed: %(allowed)s).") % {
+            "list": definition.name,
+            "kind": entry.subject.get_kind_display(),
+            "allowed": "、".join(str(kinds.get(k, k)) for k in definition.subject_kinds),
+        }
     if entry.ground_id and entry.ground.list_id != definition.pk:
-        errors["ground"] = "The ground must be one of this list's criteria."
+        errors["ground"] = gettext("The ground must be one of this list's criteria.")
     if entry.tier_id and entry.tier.list_id != definition.pk:
-        errors["tier"] = "The severity tier must be one of this list's tiers."
+        errors["tier"] = gettext("The severity tier must be one of this list's tiers.")
     elif entry.tier_id:
         tier = entry.tier
         if entry.duration_months is None:
             if tier.max_months is not None:
-                errors["duration_months"] = (
-                    f"Give a duration between {tier.min_months} and {tier.max_months} months."
-                )
+                errors["duration_months"] = gettext(
+                    "Give a duration between %(min)d and %(max)d months."
+                ) % {"min": tier.min_months, "max": tier.max_months}
         elif entry.duration_months < 1:
-            errors["duration_months"] = "A listing lasts at least one month."
+            errors["duration_months"] = gettext("A listing lasts at least one month.")
         elif entry.duration_months < tier.min_months or (
             tier.max_months is not None and entry.duration_months > tier.max_months
         ):
-            upper = tier.max_months if tier.max_months is not None else "no limit"
-            errors["duration_months"] = (
-                f"Duration must be between {tier.min_months} and {upper} months "
-                f"for a {tier.get_tier_display()} case."
-            )
+            errors["duration_months"] = gettext(
+                "Duration must be within %(tier)s for this severity."
+            ) % {"tier": tier}
     if entry.decision_date:
         try:
             plausible_decision_date(entry.decision_date)
         except ValidationError as exc:
             errors["decision_date"] = exc.messages[0]
     if not definition.is_active:
-        errors["list"] = "This list is no longer in use."
+        errors["list"] = gettext("This list is no longer in use.")
     if errors:
         raise ValidationError(errors)
 

@@ -101,7 +101,7 @@ def test_one_bad_row_commits_nothing_and_names_row_and_field(court_list, subject
     result = import_entries(actor=alice, content=as_csv(rows), filename="b.csv", dry_run=False)
     assert not result.committed
     assert [(e.row, e.field) for e in result.errors] == [(3, "duration_months")]
-    assert "between 6 and 36" in result.errors[0].message
+    assert "6–36" in result.errors[0].message  # the tier and its range, in the caller's language
     assert str(result.errors[0]).startswith("row 3, duration_months:")
     assert result.created_ids == []
     assert not ListEntry.objects.exists()

@@ -3,7 +3,11 @@ typing part of a name, a reviewer approves it from the home page's queue, record
 publishes it after reading the dry run's confirmation, and the airline regulator's clerk finds
 the new sanction in "to enforce", records feedback and exports the list. At 1280 and 1024 px,
 with visible keyboard focus and every input labelled. Screenshots go to
-test-artifacts/screenshots/admin-*.png (git-ignored)."""
+test-artifacts/screenshots/admin-*.png (git-ignored).
+
+It lives among the lists tests so that it runs after rollback-only tests: serialized_rollback
+restores the migrated rows by primary key, which collides with content types re-created by an
+earlier transactional test's flush."""
 
 from __future__ import annotations
 
