@@ -58,7 +58,8 @@ bench: venv services
 # suite | attempts | failures | figure | PASS/FAIL.
 reliability: venv services
 	PYTHONPATH=. REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/pytest -q -p tests.reliability.table \
-		-m "reliability or abuse" tests/reliability tests/test_security.py tests/test_ratelimits.py
+		-m "reliability or abuse" tests/reliability tests/contract tests/test_security.py \
+		tests/test_ratelimits.py
 
 clean:
 	rm -rf $(VENV) staticfiles var

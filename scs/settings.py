@@ -257,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "ListKindEnum": "blacklists.models.ListKind",
         "NoticeChannelEnum": "blacklists.models.NoticeChannel",
         "RoleKindEnum": "registry.models.RoleKind",
+        "ImportJobStatusEnum": "blacklists.models.ImportJobStatus",
+        "SubjectStatusEnum": "registry.models.Subject.Status",
     },
 }
 
