@@ -16,6 +16,7 @@ SUITES = [
     ("test_database_faults.py::test_postgresql_stopped", "faults: PostgreSQL stopped"),
     ("test_database_faults.py::test_black_holed", "faults: black-hole database"),
     ("test_schemathesis.py", "schemathesis: API contract, all checks"),
+    ("test_permission_matrix.py", "permission matrix (fixed cast)"),
     ("test_security.py", "abuse: sign-in lockout"),
     ("test_ratelimits.py", "abuse: throttles and proxy spoofing"),
 ]
