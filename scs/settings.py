@@ -251,6 +251,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "scs.api.document_error_responses",
+    ],
     # One name per choice set used in several serializers.
     "ENUM_NAME_OVERRIDES": {
         "SubjectKindEnum": "registry.models.SubjectKind",
