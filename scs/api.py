@@ -25,12 +25,31 @@ from scs import ratelimit
 logger = logging.getLogger(__name__)
 
 
-class Pagination(PageNumberPagination):
+class StrictPageSize:
+    """`page_size`, when given, must be a whole number from 1 to max_page_size: a 400 names
+    it otherwise (DRF silently falls back to the default, which changes what the caller
+    gets without saying so)."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+                raise exceptions.ValidationError(
+                    {
+                        self.page_size_query_param: [
+                            f"A whole number from 1 to {self.max_page_size}."
+                        ]
+                    }
+                )
+        return super().get_page_size(request)
+
+
+class Pagination(StrictPageSize, PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
 
-class KeysetPagination(CursorPagination):
+class KeysetPagination(StrictPageSize, CursorPagination):
     """Stable, index-friendly paging for large tables (no OFFSET, no COUNT)."""
 
     ordering = "-id"
