@@ -55,9 +55,14 @@ format: venv
 bench: venv services
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m benchmarks.served
 
-# Failure injection against a Redis server of its own (port 6390), started and stopped by the tests.
+# Failure injection against a Redis server of its own (port 6390), started and stopped by the
+# tests, a TCP proxy and a black-hole listener of their own (ports 6531-6532) in front of the
+# database, gunicorn on 8131; plus the abuse tests. Ends with one table:
+# suite | attempts | failures | figure | PASS/FAIL.
 reliability: venv services
-	REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/pytest -q -m reliability tests/reliability
+	PYTHONPATH=. REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/pytest -q -p tests.reliability.table \
+		-m "reliability or abuse" tests/reliability tests/contract tests/test_security.py \
+		tests/test_ratelimits.py
 
 clean:
 	rm -rf $(VENV) staticfiles var

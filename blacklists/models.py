@@ -670,16 +670,19 @@ class WatchCandidate(models.Model):
         )
 
 
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
 class ImportJob(models.Model):
     """A bulk import run in the background (issue 10): the uploaded file, counted and capped
     while it was streamed in, then validated and applied by a Celery task
     (blacklists.import_jobs), all rows or none. Progress is `processed` of `rows`."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+    Status = ImportJobStatus
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(

@@ -79,12 +79,31 @@ class AgencyTokenAuthentication(TokenAuthentication):
         raise exceptions.AuthenticationFailed(msg)
 
 
-class Pagination(PageNumberPagination):
+class StrictPageSize:
+    """`page_size`, when given, must be a whole number from 1 to max_page_size: a 400 names
+    it otherwise (DRF silently falls back to the default, which changes what the caller
+    gets without saying so)."""
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+                raise exceptions.ValidationError(
+                    {
+                        self.page_size_query_param: [
+                            f"A whole number from 1 to {self.max_page_size}."
+                        ]
+                    }
+                )
+        return super().get_page_size(request)
+
+
+class Pagination(StrictPageSize, PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
 
-class KeysetPagination(CursorPagination):
+class KeysetPagination(StrictPageSize, CursorPagination):
     """Stable, index-friendly paging for large tables (no OFFSET, no COUNT)."""
 
     ordering = "-id"
@@ -296,3 +315,42 @@ def idempotent(view_method):
             return response
 
     return wrapper
+
+
+ERROR_STATUSES = {
+    "400": "Invalid input: the fields at fault are named in `errors`.",
+    "401": "No valid token.",
+    "403": "Authenticated, but this agency may not do this.",
+    "404": "Not found, or not visible to this agency.",
+    "429": "Rate limit reached; see Retry-After.",
+    "503": "The database is temporarily unavailable; see Retry-After.",
+}
+
+
+def document_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents every error status it
+    can return, each in the one error shape (scs.api.ErrorSerializer as `Error`)."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "Error",
+        {
+            "type": "object",
+            "properties": {
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["detail"],
+        },
+    )
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, text in ERROR_STATUSES.items():
+                responses.setdefault(code, {"description": text, "content": error})
+    return result

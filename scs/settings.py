@@ -299,12 +299,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "scs.api.document_error_responses",
+    ],
     # One name per choice set used in several serializers.
     "ENUM_NAME_OVERRIDES": {
         "SubjectKindEnum": "registry.models.SubjectKind",
         "ListKindEnum": "blacklists.models.ListKind",
         "NoticeChannelEnum": "blacklists.models.NoticeChannel",
         "RoleKindEnum": "registry.models.RoleKind",
+        "ImportJobStatusEnum": "blacklists.models.ImportJobStatus",
+        "SubjectStatusEnum": "registry.models.Subject.Status",
     },
 }
 

@@ -209,3 +209,17 @@ def test_csv_export_helper_neutralises_every_cell():
     data = csv_bytes(["名称", "=cmd"], [["=1+1", "ok"], ["@x", 3]]).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     assert rows == [["名称", "'=cmd"], ["'=1+1", "ok"], ["'@x", "3"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["", "0", "-1", "abc", "501", "１０", "1.5"])
+def test_a_bad_page_size_is_400_naming_it(caac_api, value):
+    for url in ("/api/v1/subjects/", "/api/v1/list-entries/", "/api/v1/lists/"):
+        response = caac_api.get(url, {"page_size": value})
+        assert response.status_code == 400, (url, value)
+        assert set(response.json()["errors"]) == {"page_size"}
+
+
+@pytest.mark.django_db
+def test_a_good_page_size_is_honoured(caac_api):
+    assert caac_api.get("/api/v1/lists/", {"page_size": "2"}).status_code == 200

@@ -43,6 +43,7 @@ def in_threads(n: int, func) -> list:
     return results
 
 
+@pytest.mark.abuse
 def test_counter_is_exact_under_20_concurrent_clients():
     key = f"test:{uuid.uuid4().hex}"
     results = in_threads(20, lambda: [ratelimit.hit(key, 120, 60).allowed for _ in range(30)])
@@ -59,6 +60,7 @@ def test_counter_keeps_limiting_in_process_when_redis_is_down(settings):
     assert ratelimit.peek(key, 60) == 8
 
 
+@pytest.mark.abuse
 @pytest.mark.django_db(transaction=True)
 def test_api_throttle_is_exact_under_20_concurrent_clients(caac, settings):
     from tests.conftest import api_client_for
@@ -103,6 +105,7 @@ def test_api_global_cap_over_all_tokens(caac, railway, settings):
 # --- client address -----------------------------------------------------------------------------
 
 
+@pytest.mark.abuse
 @pytest.mark.parametrize(
     ("remote", "forwarded", "trusted", "expected"),
     [
@@ -123,6 +126,7 @@ def test_client_address_from_trusted_proxies_only(remote, forwarded, trusted, ex
     assert client_ip(request) == expected
 
 
+@pytest.mark.abuse
 @pytest.mark.django_db
 def test_portal_limit_is_per_client_behind_the_proxy_and_unspoofable(settings):
     cache.clear()

@@ -36,6 +36,7 @@ def code_for(device) -> str:
 # --- lockout ------------------------------------------------------------------------------------
 
 
+@pytest.mark.abuse
 def test_account_locks_after_the_failure_limit_even_with_the_right_password(alice, settings):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
@@ -49,6 +50,7 @@ def test_account_locks_after_the_failure_limit_even_with_the_right_password(alic
     assert sign_in(Client(), "alice", ip="203.0.113.50").status_code == 429
 
 
+@pytest.mark.abuse
 def test_address_locks_for_every_account_after_spraying(alice, bob, carol, settings):
     client = Client()
     for name in ["alice", "carol", "alice", "carol", "alice"][: settings.AXES_FAILURE_LIMIT]:
@@ -60,6 +62,7 @@ def test_address_locks_for_every_account_after_spraying(alice, bob, carol, setti
     assert ok.status_code == 302
 
 
+@pytest.mark.abuse
 def test_a_spoofed_forwarded_for_does_not_escape_the_address_lockout(alice, bob, settings):
     for i in range(settings.AXES_FAILURE_LIMIT):
         Client().post(
