@@ -841,7 +841,7 @@ def pages(token: str) -> dict:
 
 def load(data: dict) -> None:
     print("\n6. Load: locust, 70 % search / 20 % pages / 10 % API, loopback", flush=True)
-    step_s = 4 if SMOKE else 15
+    step_s = 8 if SMOKE else 15
     users = [1, 2] if SMOKE else [1, 2, 4, 8]
     best, steps = None, []
     with tempfile.TemporaryDirectory() as tmp:
@@ -864,11 +864,14 @@ def load(data: dict) -> None:
             total = dict(zip(header, stats[-1].split(","), strict=False))
             rps = float(total["Requests/s"])
             failures = int(total["Failure Count"])
-            p95 = float(total["95%"])
+            # "N/A" when no request completed in the step (locust still starting up).
+            p95 = float(total["95%"]) if total["95%"] not in ("N/A", "") else math.inf
             steps.append({"users": n, "rps": rps, "failures": failures, "p95_ms": p95})
             print(f"  {n:3d} users: {rps:7.1f} req/s, p95 {p95:.0f} ms, {failures} failures")
             if failures == 0 and p95 < 200:
                 best = steps[-1]
+    if SMOKE and any(step["failures"] for step in steps):
+        raise WorkloadError(f"requests failed under load: {steps}")
     row(
         "load: highest rate held (req/s)", floor=None, p50=best["rps"] if best else 0,
         p95=best["p95_ms"] if best else None, unit=" /s",
