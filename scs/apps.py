@@ -9,7 +9,10 @@ class ScsConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from scs import checks  # noqa: F401 - registers the deploy checks
+        from scs import (
+            checks,  # noqa: F401 - registers the deploy checks
+            schema,  # noqa: F401 - registers the OpenAPI auth extension
+        )
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):
