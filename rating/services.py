@@ -8,7 +8,7 @@ import logging
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -174,9 +174,25 @@ def rating_current(subject: Subject) -> Rating | None:
         rating is None
         or rating.rule_set_id != rule_set.pk
         or (rating.valid_until is not None and rating.valid_until <= today)
+        or _inputs_changed_since(subject, rating.computed_at)
     ):
         rating = rating_compute(subject=subject)
     return rating
+
+
+def _inputs_changed_since(subject: Subject, at: datetime.datetime) -> bool:
+    """Whether a record or list entry of the subject changed after the rating was computed
+    (a repair, withdrawal, correction or an entry ending take effect at once: issue 12), in
+    one indexed query; the change-log task catches the rest for stored ratings."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM registry_creditrecord"
+            "               WHERE subject_id = %(s)s AND updated_at > %(at)s)"
+            "    OR EXISTS (SELECT 1 FROM blacklists_listentry"
+            "               WHERE subject_id = %(s)s AND updated_at > %(at)s)",
+            {"s": subject.pk, "at": at},
+        )
+        return bool(cur.fetchone()[0])
 
 
 # --- when to recompute ------------------------------------------------------------------

@@ -202,7 +202,7 @@ def test_no_full_resident_id_in_any_exported_file(
     )
     lists.list_entry_submit(actor=alice, entry=entry)
     lists.list_entry_approve(actor=bob, entry=entry)
-    lists.list_entry_notify(actor=alice, entry=entry, via="electronic")
+    lists.list_entry_notify(actor=alice, entry=entry, via="electronic", reference="N-1")
     lists.list_entry_publish(
         actor=alice, entry=entry, now=timezone.now() + datetime.timedelta(days=16)
     )

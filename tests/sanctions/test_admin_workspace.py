@@ -33,7 +33,7 @@ def test_publish_confirmation_counts_measures_and_agencies(client, scene, compan
     entry = draft(scene["list"], company, alice)
     lists.list_entry_submit(actor=alice, entry=entry)
     lists.list_entry_approve(actor=bob, entry=entry)
-    lists.list_entry_notify(actor=alice, entry=entry, via="electronic")
+    lists.list_entry_notify(actor=alice, entry=entry, via="electronic", reference="N-1")
     scene[
         "list"
     ].immediate_publication_basis = "《最高人民法院关于公布失信被执行人名单信息的若干规定》"

@@ -318,7 +318,7 @@ def _property_run(court_list, court, customs, caac, alice, bob, carol, creviewer
             entry = draft(definition, subject, clerk, number=f"Q{definition.pk}-{i}")
             lists.list_entry_submit(actor=clerk, entry=entry)
             lists.list_entry_approve(actor=reviewer, entry=entry)
-            lists.list_entry_notify(actor=clerk, entry=entry, via="in_person")
+            lists.list_entry_notify(actor=clerk, entry=entry, via="in_person", reference="N-1")
             slots.append((clerk, reviewer, entry))
     for op, i, kind in ops:
         clerk, reviewer, entry = slots[i % len(slots)]
