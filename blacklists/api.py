@@ -19,7 +19,7 @@ from blacklists.models import (
     NoticeChannel,
     SeverityTier,
 )
-from registry.api import IdentifierField, RevealMixin
+from registry.api import UPGRADED_FROM_15, IdentifierField, RevealMixin, upgraded_from_15_digits
 from registry.models import Subject
 from scs.api import KeysetPagination, idempotent
 
@@ -203,6 +203,8 @@ class ListEntryListCreate(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         entry = draft_from_input(actor=request.user, validated=data.validated_data)
         body = ListEntrySerializer(entry, context=self.get_serializer_context()).data
+        if upgraded_from_15_digits(request.data.get("subject_identifier")):
+            body["identifier_upgraded_from"] = UPGRADED_FROM_15
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -13,9 +13,19 @@ from registry import identifiers, names, selectors, services
 from registry.models import Division, FormerIdentifier, RoleKind, Subject, SubjectKind
 from scs.api import KeysetPagination, idempotent
 
+UPGRADED_FROM_15 = "15-digit first-generation resident ID"  # identifier_upgraded_from's value
+
+
+def upgraded_from_15_digits(raw) -> bool:
+    """True if ``raw``, accepted by IdentifierField / parse_identifier, was a 15-digit
+    first-generation resident ID (upgraded to 18 digits): responses then carry
+    ``"identifier_upgraded_from": UPGRADED_FROM_15``."""
+    return len(identifiers.normalise(str(raw or ""))) == 15
+
 
 class IdentifierField(serializers.CharField):
-    """Normalises and validates a USCC or resident ID, with a message that says what is wrong."""
+    """Normalises and validates a USCC or resident ID, with a message that says what is wrong
+    (in the request's language); a 15-digit resident ID comes back upgraded to 18 digits."""
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -122,6 +132,12 @@ class RoleInputSerializer(serializers.Serializer):
     holder_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     started_on = serializers.DateField(required=False, allow_null=True)
     ended_on = serializers.DateField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        attrs = super().to_internal_value(data)
+        # Remember a 15-digit holder ID, so the response can say it was upgraded.
+        attrs["upgraded"] = upgraded_from_15_digits(data.get("holder_identifier"))
+        return attrs
 
 
 class SubjectCreateSerializer(serializers.Serializer):
@@ -246,6 +262,8 @@ class SubjectListCreate(generics.ListAPIView):
         data = SubjectCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        roles = [dict(r) for r in values.get("roles", [])]
+        upgraded_holders = {r["holder_identifier"] for r in roles if r.pop("upgraded")}
         subject = services.subject_register(
             actor=request.user,
             kind=values["kind"],
@@ -257,14 +275,17 @@ class SubjectListCreate(generics.ListAPIView):
             former_identifiers=[
                 services.FormerIdentifierInput(**f) for f in values.get("former_identifiers", [])
             ],
-            roles=[services.RoleInput(**r) for r in values.get("roles", [])],
+            roles=[services.RoleInput(**r) for r in roles],
             nonconforming_check=values["nonconforming_check"],
             nonconforming_note=values["note"],
         )
         subject = selectors.subject_detail_queryset().get(pk=subject.pk)
         body = SubjectDetailSerializer(subject, context=self.get_serializer_context()).data
         if values.get("upgraded_from"):
-            body["identifier_upgraded_from"] = "15-digit first-generation resident ID"
+            body["identifier_upgraded_from"] = UPGRADED_FROM_15
+        for role, shown in zip(subject.roles.all(), body["roles"], strict=True):
+            if role.holder.identifier in upgraded_holders:
+                shown["identifier_upgraded_from"] = UPGRADED_FROM_15
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -285,7 +306,7 @@ class SubjectDetail(generics.RetrieveAPIView):
         response = super().retrieve(request, *args, **kwargs)
         raw = identifiers.normalise(self.kwargs["identifier"])
         if len(raw) == 15:
-            response.data["identifier_upgraded_from"] = "15-digit first-generation resident ID"
+            response.data["identifier_upgraded_from"] = UPGRADED_FROM_15
         return response
 
 

@@ -352,3 +352,16 @@ def test_subject_kind_refused_names_the_input_field(court_api, court):
     )
     assert response.status_code == 400
     assert "subject_identifier" in response.json()["errors"]
+
+
+def test_post_with_a_fifteen_digit_id_says_it_was_upgraded(court_api, court_list, person):
+    """Issue 8: a first-generation ID drafts the entry on the 18-digit subject, and the
+    response says so (identifier_upgraded_from, as detail, restrictions and registration)."""
+    cut = person.identifier[:6] + person.identifier[8:17]
+    response = court_api.post(ENTRIES, body(court_list, person, subject_identifier=cut))
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["identifier_upgraded_from"] == "15-digit first-generation resident ID"
+    assert ListEntry.objects.get(pk=data["id"]).subject == person
+    plain = court_api.post(ENTRIES, body(court_list, person, decision_number="（2026）浙01执89号"))
+    assert plain.status_code == 201 and "identifier_upgraded_from" not in plain.json()
