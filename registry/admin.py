@@ -131,10 +131,8 @@ class SubjectAdmin(PersonalDataAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
         search_term = self.resolved_search_term(request, search_term)
         if not search_term.strip():
             return queryset, False
-        found = selectors.subject_search(
-            search_term, base=queryset, page_size=selectors.CANDIDATE_CAP
-        )
-        return queryset.filter(pk__in=[row.pk for row in found.rows]), False
+        found = selectors.subject_search_ids(search_term, base=queryset)
+        return queryset.filter(pk__in=found), False
 
     def has_module_permission(self, request):
         return is_agency_staff(request)

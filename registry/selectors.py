@@ -456,6 +456,13 @@ def subject_search(
     return result
 
 
+def subject_search_ids(query: str, *, base: QuerySet[Subject]) -> list[int]:
+    """The ids of subject_search's best CANDIDATE_CAP matches within ``base``: for admin
+    searches that filter their own rows (entries, sanctions) by the matching subjects."""
+    found = subject_search(query, base=base, page_size=CANDIDATE_CAP)
+    return [row.pk for row in found.rows]
+
+
 def _ranked_page(key, candidates, tier, page, page_size, status) -> SubjectSearch:
     offset = (page - 1) * page_size
     ranked = (
