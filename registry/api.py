@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -162,9 +163,8 @@ class SubjectCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         nonconforming = attrs.get("nonconforming_check", False)
         if nonconforming and not attrs.get("note", "").strip():
-            raise serializers.ValidationError(
-                {"note": "Say why this code of record does not satisfy the GB 32100 check."}
-            )
+            message = gettext("Say why this code of record does not satisfy the GB 32100 check.")
+            raise serializers.ValidationError({"note": message})
         try:
             parsed = identifiers.parse_identifier(
                 attrs["identifier"], kind=attrs["kind"], nonconforming_check=nonconforming
@@ -174,7 +174,7 @@ class SubjectCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({"identifier": [message]}) from exc
         if Subject.objects.filter(identifier=parsed.code).exists():
             raise serializers.ValidationError(
-                {"identifier": ["A subject with this identifier is registered."]}
+                {"identifier": [gettext("A subject with this identifier is registered.")]}
             )
         attrs["identifier"], attrs["upgraded_from"] = parsed.code, parsed.upgraded_from
         return attrs
