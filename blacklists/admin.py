@@ -263,7 +263,7 @@ class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     def get_search_results(self, request, queryset, search_term):
         """A decision number, or the subject through the one search selector (name
         fragment, USCC, resident ID)."""
-        from registry.selectors import subject_ids_matching
+        from registry.selectors import subject_search_ids
 
         term = search_term.strip()
         if not term:
@@ -271,7 +271,7 @@ class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
         # Search among this agency's listed subjects only: a boilerplate fragment (有限公司)
         # then walks thousands of entries, not a million subjects.
         listed = Subject.objects.filter(pk__in=queryset.values("subject_id"))
-        subjects = subject_ids_matching(term, listed)
+        subjects = subject_search_ids(term, base=listed)
         return queryset.filter(Q(decision_number=term) | Q(subject__in=subjects)), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -505,10 +505,10 @@ class DecisionAdminMixin(AuditHistoryMixin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        from registry.selectors import subject_ids_matching
+        from registry.selectors import subject_search_ids
 
         listed = Subject.objects.filter(pk__in=queryset.values("entry__subject_id"))
-        subjects = subject_ids_matching(term, listed)
+        subjects = subject_search_ids(term, base=listed)
         return queryset.filter(Q(tracking_number=term) | Q(entry__subject__in=subjects)), False
 
     def has_add_permission(self, request):

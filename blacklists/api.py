@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -19,7 +20,7 @@ from blacklists.models import (
     NoticeChannel,
     SeverityTier,
 )
-from registry.api import IdentifierField, RevealMixin
+from registry.api import UPGRADED_FROM_15, IdentifierField, RevealMixin, upgraded_from_15_digits
 from registry.models import Subject
 from scs.api import KeysetPagination, idempotent
 
@@ -129,15 +130,18 @@ class ListEntryCreateSerializer(serializers.Serializer):
         errors = {}
         subject = Subject.objects.filter(identifier=attrs["subject_identifier"]).first()
         if subject is None:
-            errors["subject_identifier"] = ["No subject with this identifier is registered."]
+            message = gettext("No subject with this identifier is registered.")
+            errors["subject_identifier"] = [message]
         ground = definition.grounds.filter(code=attrs["ground"]).first()
         if ground is None:
             codes = ", ".join(definition.grounds.values_list("code", flat=True))
-            errors["ground"] = [f"Not a ground of this list (choose from: {codes})."]
+            message = gettext("Not a ground of this list (choose from: %(codes)s).")
+            errors["ground"] = [message % {"codes": codes}]
         tier = definition.tiers.filter(tier=attrs["tier"]).first()
         if tier is None:
             tiers = ", ".join(definition.tiers.values_list("tier", flat=True))
-            errors["tier"] = [f"Not a tier of this list (choose from: {tiers})."]
+            message = gettext("Not a tier of this list (choose from: %(tiers)s).")
+            errors["tier"] = [message % {"tiers": tiers}]
         if errors:
             raise serializers.ValidationError(errors)
         return {**attrs, "subject": subject, "ground": ground, "tier": tier}
@@ -203,6 +207,8 @@ class ListEntryListCreate(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         entry = draft_from_input(actor=request.user, validated=data.validated_data)
         body = ListEntrySerializer(entry, context=self.get_serializer_context()).data
+        if upgraded_from_15_digits(request.data.get("subject_identifier")):
+            body["identifier_upgraded_from"] = UPGRADED_FROM_15
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -131,7 +131,8 @@ class SubjectAdmin(PersonalDataAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
         search_term = self.resolved_search_term(request, search_term)
         if not search_term.strip():
             return queryset, False
-        return queryset.filter(pk__in=selectors.subject_ids_matching(search_term, queryset)), False
+        found = selectors.subject_search_ids(search_term, base=queryset)
+        return queryset.filter(pk__in=found), False
 
     def has_module_permission(self, request):
         return is_agency_staff(request)

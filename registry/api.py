@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -13,9 +14,19 @@ from registry import identifiers, names, selectors, services
 from registry.models import Division, FormerIdentifier, RoleKind, Subject, SubjectKind
 from scs.api import KeysetPagination, idempotent
 
+UPGRADED_FROM_15 = "15-digit first-generation resident ID"  # identifier_upgraded_from's value
+
+
+def upgraded_from_15_digits(raw) -> bool:
+    """True if ``raw``, accepted by IdentifierField / parse_identifier, was a 15-digit
+    first-generation resident ID (upgraded to 18 digits): responses then carry
+    ``"identifier_upgraded_from": UPGRADED_FROM_15``."""
+    return len(identifiers.normalise(str(raw or ""))) == 15
+
 
 class IdentifierField(serializers.CharField):
-    """Normalises and validates a USCC or resident ID, with a message that says what is wrong."""
+    """Normalises and validates a USCC or resident ID, with a message that says what is wrong
+    (in the request's language); a 15-digit resident ID comes back upgraded to 18 digits."""
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -123,6 +134,12 @@ class RoleInputSerializer(serializers.Serializer):
     started_on = serializers.DateField(required=False, allow_null=True)
     ended_on = serializers.DateField(required=False, allow_null=True)
 
+    def to_internal_value(self, data):
+        attrs = super().to_internal_value(data)
+        # Remember a 15-digit holder ID, so the response can say it was upgraded.
+        attrs["upgraded"] = upgraded_from_15_digits(data.get("holder_identifier"))
+        return attrs
+
 
 class SubjectCreateSerializer(serializers.Serializer):
     """The kind decides how the identifier is read (registry.identifiers.parse_identifier):
@@ -146,9 +163,8 @@ class SubjectCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         nonconforming = attrs.get("nonconforming_check", False)
         if nonconforming and not attrs.get("note", "").strip():
-            raise serializers.ValidationError(
-                {"note": "Say why this code of record does not satisfy the GB 32100 check."}
-            )
+            message = gettext("Say why this code of record does not satisfy the GB 32100 check.")
+            raise serializers.ValidationError({"note": message})
         try:
             parsed = identifiers.parse_identifier(
                 attrs["identifier"], kind=attrs["kind"], nonconforming_check=nonconforming
@@ -158,7 +174,7 @@ class SubjectCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({"identifier": [message]}) from exc
         if Subject.objects.filter(identifier=parsed.code).exists():
             raise serializers.ValidationError(
-                {"identifier": ["A subject with this identifier is registered."]}
+                {"identifier": [gettext("A subject with this identifier is registered.")]}
             )
         attrs["identifier"], attrs["upgraded_from"] = parsed.code, parsed.upgraded_from
         return attrs
@@ -246,6 +262,8 @@ class SubjectListCreate(generics.ListAPIView):
         data = SubjectCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        roles = [dict(r) for r in values.get("roles", [])]
+        upgraded_holders = {r["holder_identifier"] for r in roles if r.pop("upgraded")}
         subject = services.subject_register(
             actor=request.user,
             kind=values["kind"],
@@ -257,14 +275,17 @@ class SubjectListCreate(generics.ListAPIView):
             former_identifiers=[
                 services.FormerIdentifierInput(**f) for f in values.get("former_identifiers", [])
             ],
-            roles=[services.RoleInput(**r) for r in values.get("roles", [])],
+            roles=[services.RoleInput(**r) for r in roles],
             nonconforming_check=values["nonconforming_check"],
             nonconforming_note=values["note"],
         )
         subject = selectors.subject_detail_queryset().get(pk=subject.pk)
         body = SubjectDetailSerializer(subject, context=self.get_serializer_context()).data
         if values.get("upgraded_from"):
-            body["identifier_upgraded_from"] = "15-digit first-generation resident ID"
+            body["identifier_upgraded_from"] = UPGRADED_FROM_15
+        for role, shown in zip(subject.roles.all(), body["roles"], strict=True):
+            if role.holder.identifier in upgraded_holders:
+                shown["identifier_upgraded_from"] = UPGRADED_FROM_15
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -285,7 +306,7 @@ class SubjectDetail(generics.RetrieveAPIView):
         response = super().retrieve(request, *args, **kwargs)
         raw = identifiers.normalise(self.kwargs["identifier"])
         if len(raw) == 15:
-            response.data["identifier_upgraded_from"] = "15-digit first-generation resident ID"
+            response.data["identifier_upgraded_from"] = UPGRADED_FROM_15
         return response
 
 

@@ -3,15 +3,20 @@
 - USCC, unified social credit code (GB 32100-2015) for organisations;
 - resident identity number (GB 11643-1999) for natural persons.
 
-Pure Python on purpose (no Django), so importers, the API and the admin share one set of
-messages. Every failure raises IdentifierError whose ``.message`` says, in plain English, what
-is wrong. Positions in messages are 1-based and refer to the normalised code.
+Plain Python except for Django's lazy gettext, so importers, the API, the portal and the
+admin share one set of messages. Every failure raises IdentifierError whose ``.message`` says
+what is wrong in the language active when it is read (the request's: zh_Hans by default,
+English on request); ``.code`` names the failed rule for callers. Positions in messages are
+1-based and refer to the normalised code.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # value of a character = its index
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -41,10 +46,38 @@ _TRANSLATE.update({c: c - 0xFEE0 - 32 for c in range(0xFF41, 0xFF5B)})  # full-w
 _TRANSLATE.update({c: c - 32 for c in range(ord("a"), ord("z") + 1)})
 
 
+SCHEME_LABELS = {
+    "uscc": _("USCC"),
+    "resident_id": _("resident ID"),
+    "resident_id_15": _("resident ID (15-digit)"),
+}
+
+
 class IdentifierError(ValueError):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    """A code that cannot be read.
+
+    ``template``: a lazily translated message with %(name)s placeholders filled from
+    ``params``; ``scheme``: a key of SCHEME_LABELS prefixed to the message ("USCC: ..."), or
+    "" for none; ``code``: the failed rule ("length", "character", "authority", "type",
+    "division", "org_check", "check", "region", "birth_date", "kind", "spreadsheet",
+    "first_generation", "invalid"). ``message`` and ``str()`` render it in the language
+    active when read, so the API, portal, admin and import answer in the caller's language.
+    """
+
+    def __init__(self, template, params=None, *, scheme: str = "", code: str = "invalid"):
+        super().__init__(template)
+        self.template, self.params, self.scheme, self.code = template, params or {}, scheme, code
+
+    @property
+    def message(self) -> str:
+        detail = str(self.template) % self.params if self.params else str(self.template)
+        if not self.scheme:
+            return detail
+        label = SCHEME_LABELS[self.scheme]
+        return gettext("%(scheme)s: %(detail)s") % {"scheme": label, "detail": detail}
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def normalise(raw: str) -> str:
@@ -83,64 +116,94 @@ def resident_id_check_character(first17: str) -> str:
     return "0123456789X"[(12 - total % 11) % 11]
 
 
-def _fail(scheme: str, detail: str) -> IdentifierError:
-    return IdentifierError(f"{scheme}: {detail}")
+def _fail(scheme: str, code: str, template, **params) -> IdentifierError:
+    return IdentifierError(template, params, scheme=scheme, code=code)
+
+
+_LENGTH_18 = _("must be 18 characters, got %(length)s")
+_NOT_ALLOWED = _("character %(char)s at position %(position)s is not allowed (%(allowed)s)")
 
 
 def validate_uscc(raw: str) -> str:
-    code, s = normalise(raw), "USCC"
+    code, s = normalise(raw), "uscc"
     if len(code) != 18:
-        raise _fail(s, f"must be 18 characters, got {len(code)}")
+        raise _fail(s, "length", _LENGTH_18, length=len(code))
     for pos, ch in enumerate(code, 1):
         if ch not in USCC_ALPHABET:
-            allowed = "USCC uses 0-9 and A-H J-N P-R T-U W-Y"
-            raise _fail(s, f"character {ch!r} at position {pos} is not allowed ({allowed})")
+            allowed = _("USCC uses 0-9 and A-H J-N P-R T-U W-Y")
+            raise _fail(s, "character", _NOT_ALLOWED, char=repr(ch), position=pos, allowed=allowed)
     if code[0] not in USCC_AUTHORITIES:
-        raise _fail(s, f"registration authority code {code[0]!r} is not assigned")
+        raise _fail(
+            s,
+            "authority",
+            _("registration authority code %(char)s is not assigned"),
+            char=repr(code[0]),
+        )
     if code[1] not in DIGITS[1:]:
-        raise _fail(s, f"organisation type code {code[1]!r} (position 2) is not assigned")
+        raise _fail(
+            s,
+            "type",
+            _("organisation type code %(char)s (position 2) is not assigned"),
+            char=repr(code[1]),
+        )
     division = code[2:8]
     if division != "100000" and not (_digits(division) and division[:2] in PROVINCES):
         raise _fail(
             s,
-            f"division code {division} (positions 3-8) is not a valid division code shape "
-            "(expected 6 digits starting with a province code, or 100000)",
+            "division",
+            _(
+                "division code %(division)s (positions 3-8) is not a valid division code shape "
+                "(expected 6 digits starting with a province code, or 100000)"
+            ),
+            division=division,
         )
     if code[16] != (expected := organisation_code_check_character(code[8:16])):
-        raise _fail(s, f"organisation code check character (position 17) should be {expected}")
+        raise _fail(
+            s,
+            "org_check",
+            _("organisation code check character (position 17) should be %(expected)s"),
+            expected=expected,
+        )
     if code[17] != (expected := uscc_check_character(code[:17])):
-        raise _fail(s, f"check character should be {expected}")
+        raise _fail(s, "check", _("check character should be %(expected)s"), expected=expected)
     return code
 
 
 def validate_resident_id(raw: str, *, today: datetime.date | None = None) -> str:
     """``today`` defaults to the current date in China (UTC+8)."""
-    code, s = normalise(raw), "resident ID"
+    code, s = normalise(raw), "resident_id"
     if len(code) != 18:
-        raise _fail(s, f"must be 18 characters, got {len(code)}")
+        raise _fail(s, "length", _LENGTH_18, length=len(code))
     for pos, ch in enumerate(code, 1):
         if ch not in DIGITS and not (pos == 18 and ch == "X"):
-            allowed = "resident IDs use digits, and X only as the final check character"
-            raise _fail(s, f"character {ch!r} at position {pos} is not allowed ({allowed})")
+            allowed = _("resident IDs use digits, and X only as the final check character")
+            raise _fail(s, "character", _NOT_ALLOWED, char=repr(ch), position=pos, allowed=allowed)
     if code[:2] not in RESIDENT_PROVINCES:
         raise _fail(
             s,
-            f"region code {code[:6]} is not a valid division code shape "
-            f"({code[:2]} is not a province code)",
+            "region",
+            _(
+                "region code %(region)s is not a valid division code shape "
+                "(%(province)s is not a province code)"
+            ),
+            region=code[:6],
+            province=code[:2],
         )
     stamp = code[6:14]
     try:
         born = datetime.date(int(stamp[:4]), int(stamp[4:6]), int(stamp[6:]))
     except ValueError:
-        raise _fail(s, f"birth date {stamp} is not a valid date") from None
+        raise _fail(
+            s, "birth_date", _("birth date %(stamp)s is not a valid date"), stamp=stamp
+        ) from None
     if born < EARLIEST_BIRTH:
-        raise _fail(s, f"birth date {stamp} is before 1900-01-01")
+        raise _fail(s, "birth_date", _("birth date %(stamp)s is before 1900-01-01"), stamp=stamp)
     if born > (today or datetime.datetime.now(tz=CHINA_TZ).date()):
-        raise _fail(s, f"birth date {stamp} is in the future")
+        raise _fail(s, "birth_date", _("birth date %(stamp)s is in the future"), stamp=stamp)
     if code[17] != resident_id_check_character(code[:17]):
         # Never say which character would be right: that would complete a guessed ID of a
         # real person (issue 9 §3). A USCC is public, so its message does say.
-        raise _fail(s, "check character does not match (a digit is probably mistyped)")
+        raise _fail(s, "check", _("check character does not match (a digit is probably mistyped)"))
     return code
 
 
@@ -166,6 +229,9 @@ def validate_identifier(raw: str, *, today: datetime.date | None = None) -> tupl
     return parsed.code, parsed.scheme
 
 
+_LENGTH_EITHER = _("must be 18 characters (a USCC or a resident ID), got %(length)s")
+
+
 def _validate_18(code: str, *, today: datetime.date | None = None) -> tuple[str, str]:
     """Return (normalised code, "uscc" | "resident_id").
 
@@ -176,7 +242,7 @@ def _validate_18(code: str, *, today: datetime.date | None = None) -> tuple[str,
     else of length 18 is judged as a USCC.
     """
     if len(code) != 18:
-        raise IdentifierError(f"must be 18 characters (a USCC or a resident ID), got {len(code)}")
+        raise IdentifierError(_LENGTH_EITHER, {"length": len(code)}, code="length")
     if not _digits(code[:17]) or code[17] not in DIGITS + "X":
         return validate_uscc(code), "uscc"
     try:
@@ -216,20 +282,20 @@ USCC_KIND_BY_PREFIX = {
     "93": "enterprise",  # 工商: 农民专业合作社
 }
 KIND_LABELS = {
-    "enterprise": "an enterprise",
-    "individual_business": "an individual business",
-    "social_organisation": "a social organisation",
-    "public_institution": "a public institution",
-    "government_body": "a government body",
-    "natural_person": "a natural person",
+    "enterprise": _("an enterprise"),
+    "individual_business": _("an individual business"),
+    "social_organisation": _("a social organisation"),
+    "public_institution": _("a public institution"),
+    "government_body": _("a government body"),
+    "natural_person": _("a natural person"),
 }
 NATURAL_PERSON = "natural_person"
-NONCONFORMING_HINT = (
+NONCONFORMING_HINT = _(
     "A registration authority can register a code of record issued before the check rule "
     "was enforced by setting nonconforming_check with a note."
 )
-SPREADSHEET_MESSAGE = (
-    "a spreadsheet turned this code into a number ({raw}) and lost its last digits; "
+SPREADSHEET_MESSAGE = _(
+    "a spreadsheet turned this code into a number (%(raw)s) and lost its last digits; "
     "format the column as Text (or type an apostrophe ' before the code) and copy the code "
     "again from the source document"
 )
@@ -262,7 +328,7 @@ def spreadsheet_mangled(raw: str) -> bool:
 
 
 def _spreadsheet_error(raw: str) -> IdentifierError:
-    return IdentifierError(SPREADSHEET_MESSAGE.format(raw=(raw or "").strip()))
+    return IdentifierError(SPREADSHEET_MESSAGE, {"raw": (raw or "").strip()}, code="spreadsheet")
 
 
 def upgrade_resident_id(raw: str, *, today: datetime.date | None = None) -> str:
@@ -271,14 +337,17 @@ def upgrade_resident_id(raw: str, *, today: datetime.date | None = None) -> str:
     the MOD 11-2 check character appended. Raises IdentifierError if the result is invalid."""
     code = normalise(raw)
     if len(code) != 15 or not _digits(code):
-        raise _fail("resident ID (15-digit)", f"must be 15 digits, got {code!r}")
+        raise _fail(
+            "resident_id_15", "length", _("must be 15 digits, got %(code)s"), code=repr(code)
+        )
     first17 = code[:6] + "19" + code[6:]
     upgraded = first17 + resident_id_check_character(first17)
     try:
         return validate_resident_id(upgraded, today=today)
     except IdentifierError as exc:
-        message = exc.message.replace("resident ID", "resident ID (15-digit)", 1)
-        raise IdentifierError(message) from None
+        raise IdentifierError(
+            exc.template, exc.params, scheme="resident_id_15", code=exc.code
+        ) from None
 
 
 def looks_like_first_generation_id(code: str) -> bool:
@@ -296,9 +365,16 @@ def check_kind_agreement(code: str, kind: str) -> None:
     """Raise IdentifierError if a USCC's positions 1-2 name another kind than ``kind``."""
     expected = USCC_KIND_BY_PREFIX.get(code[:2])
     if expected and kind and expected != kind:
-        raise IdentifierError(
-            f"USCC: positions 1-2 '{code[:2]}' are the code of {KIND_LABELS[expected]} "
-            f"(GB 32100 table A.1), but the subject kind is {KIND_LABELS.get(kind, kind)}"
+        raise _fail(
+            "uscc",
+            "kind",
+            _(
+                "positions 1-2 '%(prefix)s' are the code of %(expected)s (GB 32100 table A.1), "
+                "but the subject kind is %(kind)s"
+            ),
+            prefix=code[:2],
+            expected=KIND_LABELS[expected],
+            kind=KIND_LABELS.get(kind, kind),
         )
 
 
@@ -340,9 +416,12 @@ def parse_identifier(
             return ParsedIdentifier(upgrade_resident_id(code, today=today), "resident_id", code)
         if len(code) == 15 and _digits(code):
             raise IdentifierError(
-                "must be 18 characters (a USCC or a resident ID), got 15; a 15-digit number "
-                "is read as a first-generation resident ID, and this one has no valid birth "
-                "date or region"
+                _(
+                    "must be 18 characters (a USCC or a resident ID), got 15; a 15-digit number "
+                    "is read as a first-generation resident ID, and this one has no valid birth "
+                    "date or region"
+                ),
+                code="first_generation",
             )
         return ParsedIdentifier(*_validate_18(code, today=today))
     except IdentifierError:
@@ -358,15 +437,19 @@ def validate_uscc_shape(raw: str) -> str:
     try:
         return validate_uscc(code)
     except IdentifierError as exc:
-        if "check character" not in exc.message:
+        if exc.code not in ("org_check", "check"):
             raise
     return code
 
 
 def uscc_registration_message(exc: IdentifierError) -> str:
-    """The registration form's message: what is wrong, and the nonconforming_check route."""
-    if "check character" in exc.message and exc.message.startswith("USCC"):
-        return f"{exc.message}. {NONCONFORMING_HINT}"
+    """The registration form's message, in the active language: what is wrong, and the
+    nonconforming_check route when a USCC's check character (position 17 or 18) fails."""
+    if exc.code in ("org_check", "check") and exc.scheme == "uscc":
+        return gettext("%(message)s. %(hint)s") % {
+            "message": exc.message,
+            "hint": NONCONFORMING_HINT,
+        }
     return exc.message
 
 

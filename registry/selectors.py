@@ -456,11 +456,11 @@ def subject_search(
     return result
 
 
-def subject_ids_matching(query: str, base: QuerySet[Subject]) -> list[int]:
-    """Ids of the best CANDIDATE_CAP matches of subject_search within ``base``: what admin
-    changelists filter their rows by (entries, objections, sanctions of the agency's own
-    subjects), so that every surface searches through the one selector."""
-    return [row.pk for row in subject_search(query, base=base, page_size=CANDIDATE_CAP).rows]
+def subject_search_ids(query: str, *, base: QuerySet[Subject]) -> list[int]:
+    """The ids of subject_search's best CANDIDATE_CAP matches within ``base``: for admin
+    searches that filter their own rows (entries, sanctions) by the matching subjects."""
+    found = subject_search(query, base=base, page_size=CANDIDATE_CAP)
+    return [row.pk for row in found.rows]
 
 
 def _ranked_page(key, candidates, tier, page, page_size, status) -> SubjectSearch:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from registry.models import (
     Agency,
@@ -127,7 +128,11 @@ def _holder_for(role: RoleInput) -> Subject:
         return holder
     if scheme != "resident_id" or not role.holder_name:
         raise ValidationError(
-            {"holder_identifier": "Unknown subject; give the holder's name to register a person."}
+            {
+                "holder_identifier": gettext(
+                    "Unknown subject; give the holder's name to register a person."
+                )
+            }
         )
     holder = Subject(kind=Subject.Kind.NATURAL_PERSON, identifier=normalised, name=role.holder_name)
     holder.full_clean()

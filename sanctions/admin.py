@@ -245,14 +245,14 @@ class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         from registry.models import Subject
-        from registry.selectors import subject_ids_matching
+        from registry.selectors import subject_search_ids
 
         term = search_term.strip()
         if not term:
             return queryset, False
         # Among this agency's targets only (a few thousand), never the whole registry.
         targets = Subject.objects.filter(pk__in=queryset.values("target_id"))
-        return queryset.filter(target__in=subject_ids_matching(term, targets)), False
+        return queryset.filter(target__in=subject_search_ids(term, base=targets)), False
 
     def has_module_permission(self, request):
         return is_agency_staff(request)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from registry import identifiers, privacy
 from registry import selectors as registry_selectors
+from registry.api import UPGRADED_FROM_15
 from sanctions import selectors, services
 from sanctions.models import EVENT_REASON_TEXT, Measure, Sanction, SanctionFeedback
 from scs.api import FastJSONRenderer, idempotent
@@ -189,7 +190,7 @@ class SubjectRestrictions(APIView):
             ],
         }
         if len(identifiers.normalise(identifier)) == 15:
-            body["identifier_upgraded_from"] = "15-digit first-generation resident ID"
+            body["identifier_upgraded_from"] = UPGRADED_FROM_15
         return Response(body)
 
 

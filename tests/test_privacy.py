@@ -206,18 +206,23 @@ def test_no_resident_id_message_suggests_the_check_character(railway):
     rid = f.resident_id()
     wrong = rid[:17] + ("0" if rid[17] != "0" else "1")
     response = api_client_for(railway).post(
-        "/api/v1/screenings/", {"identifiers": [wrong]}, format="json"
+        "/api/v1/screenings/", {"identifiers": [wrong]}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
     [item] = response.json()["results"]
     assert item["valid"] is False
     assert item["error"] == (
         "resident ID: check character does not match (a digit is probably mistyped)"
     )
+    response = api_client_for(railway, username="railway-3").post(
+        "/api/v1/screenings/", {"identifiers": [wrong]}, format="json"
+    )
+    chinese = "居民身份证号码：校验码不符（可能有数字输入错误）"  # Accept-Language absent: zh
+    assert response.json()["results"][0]["error"] == chinese
     # A USCC is public: its message still helps.
     code = f.uscc()
     bad = code[:17] + ("0" if code[17] != "0" else "1")
     response = api_client_for(railway, username="railway-2").post(
-        "/api/v1/screenings/", {"identifiers": [bad]}, format="json"
+        "/api/v1/screenings/", {"identifiers": [bad]}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert f"should be {code[17]}" in response.json()["results"][0]["error"]
 

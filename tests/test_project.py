@@ -113,8 +113,9 @@ def test_issue_token_creates_a_system_user_of_the_agency(caac, capsys):
 @pytest.mark.django_db
 def test_issue_token_rejects_a_bad_code():
     from django.core.management.base import CommandError
+    from django.utils import translation
 
-    with pytest.raises(CommandError, match="check character"):
+    with translation.override("en"), pytest.raises(CommandError, match="check character"):
         call_command("issue_token", "91350100M000100Y44")
 
 

@@ -352,3 +352,29 @@ def test_subject_kind_refused_names_the_input_field(court_api, court):
     )
     assert response.status_code == 400
     assert "subject_identifier" in response.json()["errors"]
+
+
+def test_post_with_a_fifteen_digit_id_says_it_was_upgraded(court_api, court_list, person):
+    """Issue 8: a first-generation ID drafts the entry on the 18-digit subject, and the
+    response says so (identifier_upgraded_from, as detail, restrictions and registration)."""
+    cut = person.identifier[:6] + person.identifier[8:17]
+    response = court_api.post(ENTRIES, body(court_list, person, subject_identifier=cut))
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["identifier_upgraded_from"] == "15-digit first-generation resident ID"
+    assert ListEntry.objects.get(pk=data["id"]).subject == person
+    plain = court_api.post(ENTRIES, body(court_list, person, decision_number="（2026）浙01执89号"))
+    assert plain.status_code == 201 and "identifier_upgraded_from" not in plain.json()
+
+
+def test_field_errors_in_the_callers_language(court_api, court_list, company):
+    bad_code = body(court_list, company, subject_identifier="91350100M000100Y4B")
+    bad_ground = body(court_list, company, ground="G9")
+    for data, field, zh, en in [
+        (bad_code, "subject_identifier", "统一社会信用代码：校验码应为 3", "USCC: check character"),
+        (bad_ground, "ground", "不是该名单的列入事由（可选：G1", "Not a ground of this list"),
+    ]:
+        answer = court_api.post(ENTRIES, data, HTTP_ACCEPT_LANGUAGE="zh-CN")
+        assert answer.status_code == 400 and answer.json()["errors"][field][0].startswith(zh)
+        answer = court_api.post(ENTRIES, data, HTTP_ACCEPT_LANGUAGE="en")
+        assert answer.json()["errors"][field][0].startswith(en)

@@ -10,6 +10,7 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from blacklists.importing import CHINESE_HEADERS, COLUMNS, import_list_entries, parse_date
 from blacklists.models import ListEntry
@@ -105,6 +106,7 @@ def test_date_spellings_in_a_file_and_an_xlsx_date_cell(court_list, subjects, al
     assert xlsx.errors == [] and xlsx.rows == 1
 
 
+@translation.override("en")
 def test_excel_mangled_identifier_is_explained(court_list, subjects, alice):
     book = openpyxl.Workbook()
     book.active.append(COLUMNS)

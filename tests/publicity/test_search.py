@@ -48,7 +48,8 @@ def test_invalid_code_says_why(client, scene):
     wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
     response = client.get("/search/", {"q": wrong})
     assert response.context["result"].rows == []
-    assert "check character" in response.context["result"].invalid_identifier
+    # In the portal's language (zh_Hans by default): "...: check character should be X".
+    assert f"校验码应为 {code[-1]}" in response.context["result"].invalid_identifier
 
 
 def test_typo_fallback_finds_a_name_with_one_character_wrong(client, scene):

@@ -124,7 +124,10 @@ def test_non_registrar_cannot_create(caac_api):
 )
 def test_bad_identifier_gets_field_error(registrar_api, identifier, expected):
     response = registrar_api.post(
-        "/api/v1/subjects/", valid_payload(identifier=identifier), format="json"
+        "/api/v1/subjects/",
+        valid_payload(identifier=identifier),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     errors = response.json()["errors"]

@@ -1,6 +1,7 @@
 """Tests for registry/identifiers.py: USCC (GB 32100-2015) and resident ID (GB 11643-1999).
 
-Plain pytest, no database: run with `-p no:django`.
+No database. The messages are asserted in English (translation.override("en") for the whole
+module: they are the msgids); test_messages_follow_the_active_language checks zh_Hans.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import exceptions as stdnum_exceptions
@@ -18,6 +20,14 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from registry import identifiers as ids
 from registry.identifiers import IdentifierError
+
+
+@pytest.fixture(autouse=True, scope="module")
+def english():
+    """The messages below are asserted as written in the code (the English msgids)."""
+    with translation.override("en"):
+        yield
+
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 DIGITS = "0123456789"
@@ -403,3 +413,26 @@ def test_every_division_in_the_data_file_is_accepted_in_a_uscc():
     for code in codes:
         uscc = build_uscc(f"91{code}", "MA000001")
         assert ids.validate_uscc(uscc) == uscc
+
+
+def test_messages_follow_the_active_language():
+    """The message is rendered when read, in the language then active (the request's)."""
+    with pytest.raises(IdentifierError) as info:
+        ids.validate_uscc("91350100M000100Y4B")
+    assert info.value.code == "check"
+    with translation.override("zh-hans"):
+        assert info.value.message == "统一社会信用代码：校验码应为 3"
+        assert str(info.value) == info.value.message
+    with translation.override("en"):
+        assert info.value.message == "USCC: check character should be 3"
+    with pytest.raises(IdentifierError) as info:
+        ids.validate_resident_id("110101199003070022")
+    with translation.override("zh-hans"):
+        assert info.value.message == "居民身份证号码：校验码不符（可能有数字输入错误）"
+    with pytest.raises(IdentifierError) as info:
+        ids.upgrade_resident_id("110105990230001")
+    with translation.override("zh-hans"):
+        assert info.value.message == "15 位居民身份证号码：出生日期 19990230 不是有效日期"
+    with translation.override("en"):
+        expected = "resident ID (15-digit): birth date 19990230 is not a valid date"
+        assert info.value.message == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -148,21 +149,31 @@ def test_spreadsheet_mangled_codes_say_so_without_a_check_character():
     for raw in ["1.10105E+17", "1.10105e+17", "110105196603150000", "110105196603150000.0"]:
         with pytest.raises(identifiers.IdentifierError) as exc:
             identifiers.parse_identifier(raw)
-        assert "spreadsheet" in exc.value.message and "Text" in exc.value.message
-        assert "should be" not in exc.value.message
+        assert exc.value.code == "spreadsheet"
+        with translation.override("en"):
+            assert "spreadsheet" in exc.value.message and "Text" in exc.value.message
+            assert "should be" not in exc.value.message
+        with translation.override("zh-hans"):
+            assert "电子表格" in exc.value.message and "“文本”格式" in exc.value.message
+            assert "校验码" not in exc.value.message
 
 
-def register(api, **body):
+def register(api, lang="zh-CN", **body):
     payload = {"kind": "enterprise", "name": "厦门某某贸易有限公司", **body}
-    return api.post("/api/v1/subjects/", payload, format="json")
+    return api.post("/api/v1/subjects/", payload, format="json", HTTP_ACCEPT_LANGUAGE=lang)
 
 
 def test_nonconforming_code_of_record(registrar_api, caac_api):
     code = "91350203M0001QKT19"  # reported publicly; fails the GB 32100 check
-    refused = register(registrar_api, identifier=code)
+    refused = register(registrar_api, identifier=code)  # Accept-Language: zh-CN
     assert refused.status_code == 400
     message = refused.json()["errors"]["identifier"][0]
-    assert "check character" in message and "nonconforming_check" in message
+    assert message.startswith("统一社会信用代码：校验码应为 ")  # the USCC's own: may be named
+    assert "。校验规则实施前核发、在案的存量代码，可由登记管理机关设置 nonconforming_check" in (
+        message
+    )
+    english = register(registrar_api, lang="en", identifier=code).json()["errors"]["identifier"]
+    assert "check character" in english[0] and "nonconforming_check" in english[0]
     no_note = register(registrar_api, identifier=code, nonconforming_check=True)
     assert no_note.status_code == 400 and "note" in no_note.json()["errors"]
     ok = register(
@@ -187,7 +198,7 @@ def test_kind_decides_how_a_code_is_read(registrar_api):
     )
     assert gov.status_code == 201, gov.content
     assert gov.json()["identifier"] == "11110119870512237X"
-    as_company = register(registrar_api, identifier=f.resident_id())
+    as_company = register(registrar_api, lang="en", identifier=f.resident_id())
     assert as_company.status_code == 400
     assert "USCC" in as_company.json()["errors"]["identifier"][0]
     person = register(registrar_api, kind="natural_person", identifier=f.uscc(), name="某人")
@@ -195,7 +206,7 @@ def test_kind_decides_how_a_code_is_read(registrar_api):
 
 
 def test_kind_and_code_must_agree(registrar_api):
-    response = register(registrar_api, identifier=f.uscc(prefix="92"))
+    response = register(registrar_api, lang="en", identifier=f.uscc(prefix="92"))
     assert response.status_code == 400
     message = response.json()["errors"]["identifier"][0]
     assert "'92'" in message and "individual business" in message and "an enterprise" in message
@@ -313,3 +324,24 @@ def test_a_word_that_passes_the_organisation_code_check_still_searches_names(caa
     assert identifiers.parse_organisation_code(word) is not None
     f.subject("enterprise", name=f"{word.upper()} Trading Ltd")
     assert api_names(caac_api, word) == [f"{word.upper()} Trading Ltd"]
+
+
+def test_fifteen_digit_role_holder_is_upgraded_and_said(registrar_api):
+    """A 15-digit ID of a legal representative registers the 18-digit holder, and that role
+    in the response carries identifier_upgraded_from; a role given in 18 digits does not."""
+    full, other = f.resident_id(), f.resident_id()
+    cut = full[:6] + full[8:17]
+    response = register(
+        registrar_api,
+        identifier=f.uscc(),
+        roles=[
+            {"role": "legal_representative", "holder_identifier": cut, "holder_name": "老证件"},
+            {"role": "supervisor", "holder_identifier": other, "holder_name": "新证件"},
+        ],
+    )
+    assert response.status_code == 201, response.content
+    assert Subject.objects.filter(identifier=full, name="老证件").exists()
+    roles = {r["holder_name"]: r for r in response.json()["roles"]}
+    assert roles["老证件"]["identifier_upgraded_from"] == "15-digit first-generation resident ID"
+    assert "identifier_upgraded_from" not in roles["新证件"]
+    assert "identifier_upgraded_from" not in response.json()

@@ -96,6 +96,7 @@ def test_screening_reports_each_item(listed, caac_api, company):
         "/api/v1/screenings/",
         {"identifiers": [company.identifier.lower(), unknown, "123", ""]},
         format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
     )
     assert response.status_code == 200
     results = response.json()["results"]
@@ -109,7 +110,8 @@ def test_screening_reports_each_item(listed, caac_api, company):
         "known": False,
         "measures": [],
     }
-    assert results[2]["valid"] is False and "18 characters" in results[2]["error"]
+    # In the caller's language: "must be 18 characters".
+    assert results[2]["valid"] is False and "应为 18 位" in results[2]["error"]
     assert results[3]["valid"] is False
 
 
@@ -195,9 +197,9 @@ def test_screening_reads_identifiers_as_they_circulate(listed, caac_api, company
     fifteen = person.identifier[:6] + person.identifier[8:17]
     org_code = company.identifier[8:16] + "-" + company.identifier[16]
     inputs = [person.identifier, fifteen, org_code, "330100000012345", "1.10105E+17"]
-    results = caac_api.post("/api/v1/screenings/", {"identifiers": inputs}, format="json").json()[
-        "results"
-    ]
+    results = caac_api.post(
+        "/api/v1/screenings/", {"identifiers": inputs}, format="json", HTTP_ACCEPT_LANGUAGE="zh-CN"
+    ).json()["results"]
     full, upgraded, by_org, by_former, mangled = results
     assert full["measures"], "the legal representative is restricted"
     assert upgraded["identifier"] == person.identifier
@@ -210,7 +212,9 @@ def test_screening_reads_identifiers_as_they_circulate(listed, caac_api, company
     assert by_former["identifier"] == company.identifier
     assert by_former["matched_by"] == "business_registration"
     assert mangled["valid"] is False
-    assert "spreadsheet" in mangled["error"] and "should be" not in mangled["error"]
+    # In the caller's language; never a "correct" check character for a mangled code.
+    assert "电子表格把该代码变成了数字（1.10105E+17）" in mangled["error"]
+    assert "校验码" not in mangled["error"]
 
 
 def test_restrictions_by_a_fifteen_digit_id(listed, caac_api, person):

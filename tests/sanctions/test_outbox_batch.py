@@ -89,7 +89,9 @@ def test_a_clock_run_publishing_many_entries_sends_one_nudge(
         entry = draft(scene["list"], f.subject(), scene["clerk"])
         lists.list_entry_submit(actor=scene["clerk"], entry=entry)
         lists.list_entry_approve(actor=scene["reviewer"], entry=entry)
-        lists.list_entry_notify(actor=scene["clerk"], entry=entry, via="electronic", reference="N-1")
+        lists.list_entry_notify(
+            actor=scene["clerk"], entry=entry, via="electronic", reference="N-1"
+        )
     later = timezone.now() + datetime.timedelta(days=scene["list"].objection_window_days + 1)
     with django_capture_on_commit_callbacks(execute=True):
         assert lists.list_clock_publish_lapsed(now=later) == 4
