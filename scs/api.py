@@ -17,6 +17,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+)
 from knox.auth import TokenAuthentication
 from knox.models import get_token_model
 from knox.settings import CONSTANTS
@@ -97,6 +101,19 @@ class StrictPageSize:
                 )
         return super().get_page_size(request)
 
+    def get_schema_operation_parameters(self, view):
+        """The schema says what get_page_size accepts (1..max_page_size), so a contract test
+        neither sends a valid-looking 0 nor expects it to pass."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
 
 class Pagination(StrictPageSize, PageNumberPagination):
     page_size_query_param = "page_size"
@@ -142,10 +159,33 @@ def exception_handler(exc, context):
             if isinstance(response.data, dict)
             else {"non_field_errors": response.data}
         )
-        response.data = {"detail": "Invalid input.", "errors": errors}
+        response.data = {"detail": "Invalid input.", "errors": flatten_errors(errors)}
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": response.data["detail"]}
     return response
+
+
+def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """DRF nests errors of list and nested fields ({"items": {"0": ["..."]}} or
+    {"roles": [{}, {"role": ["..."]}]}); the one error shape names each field by its path
+    instead: {"items.0": ["..."], "roles.1.role": ["..."]}, every value a list of strings."""
+    flat: dict[str, list[str]] = {}
+    items = errors.items() if isinstance(errors, dict) else enumerate(errors)
+    for key, value in items:
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten_errors(value, path))
+        elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            for index, item in enumerate(value):
+                if isinstance(item, (dict, list)):
+                    flat.update(flatten_errors(item, f"{path}.{index}"))
+                else:
+                    flat.setdefault(path, []).append(str(item))
+        elif isinstance(value, list):
+            flat.setdefault(path, []).extend(str(v) for v in value)
+        else:
+            flat.setdefault(path, []).append(str(value))
+    return flat
 
 
 class SafeJSONParser(JSONParser):
@@ -315,6 +355,57 @@ def idempotent(view_method):
             return response
 
     return wrapper
+
+
+class ClosedInputSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not define (each named in the 400,
+    together with every other error of the body) and says so in the schema
+    (`additionalProperties: false`, ClosedInputScheme): a misspelt field is never silently
+    dropped, and the contract says which bodies are refused."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if hasattr(data, "keys"):
+            unknown = {name: ["Unknown field."] for name in data.keys() if name not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except exceptions.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise exceptions.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise exceptions.ValidationError(unknown)
+        return value
+
+
+class ClosedInputScheme(OpenApiSerializerExtension):
+    """Request schemas of ClosedInputSerializer subclasses: additionalProperties false."""
+
+    target_class = "scs.api.ClosedInputSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
+
+class AgencyTokenScheme(OpenApiAuthenticationExtension):
+    """The schema's one security scheme: `Authorization: Token <key>` (knox, via
+    AgencyTokenAuthentication). Session sign-in exists for the browsable docs only and is
+    left out of the contract (settings.SPECTACULAR_SETTINGS["AUTHENTICATION_WHITELIST"])."""
+
+    target_class = "scs.api.AgencyTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`, as printed by `manage.py issue_token`.",
+        }
 
 
 ERROR_STATUSES = {

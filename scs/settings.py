@@ -299,6 +299,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API's contract authenticates by token only (scs.api.AgencyTokenScheme).
+    "AUTHENTICATION_WHITELIST": ["scs.api.AgencyTokenAuthentication"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "scs.api.document_error_responses",

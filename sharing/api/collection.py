@@ -21,7 +21,7 @@ from registry import selectors as registry_selectors
 from registry import services
 from registry.credit_records import CORRECTABLE, RecordConflict
 from registry.models import Agency, CatalogueItem, CreditRecord
-from scs.api import KeysetPagination, idempotent
+from scs.api import ClosedInputSerializer, KeysetPagination, idempotent
 from sharing import parsing
 from sharing.selectors import record_row
 
@@ -56,6 +56,37 @@ def record_body(record: CreditRecord, request) -> dict:
 
 def _records():
     return CreditRecord.objects.select_related("catalogue_item", "agency__subject", "subject")
+
+
+class PenaltyInput(ClosedInputSerializer):
+    kind = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    amount_yuan = serializers.DecimalField(
+        max_digits=16, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    severity = serializers.ChoiceField(choices=["ordinary", "serious"], required=False)
+
+
+class LicenceInput(ClosedInputSerializer):
+    kind = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    valid_from = serializers.DateField(required=False, allow_null=True)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+
+
+class CreditRecordInput(ClosedInputSerializer):
+    """The body of `POST /api/v1/credit-records/` (one row of the bulk endpoint), for the
+    schema: sharing.parsing.parse_row reads and checks it (every error of the row at once);
+    codes must name a registered subject, a catalogue item and an agency."""
+
+    subject_identifier = serializers.CharField(max_length=40)
+    catalogue_item = serializers.CharField(max_length=32)
+    decision_number = serializers.CharField(max_length=100)
+    decision_date = serializers.DateField()
+    deciding_agency = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    content = serializers.CharField(max_length=20_000)
+    legal_basis = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    penalty = PenaltyInput(required=False, allow_null=True)
+    licence = LicenceInput(required=False, allow_null=True)
 
 
 class CatalogueItemSerializer(serializers.ModelSerializer):
@@ -131,7 +162,10 @@ class CreditRecordListCreate(generics.ListAPIView):
             qs = qs.filter(status=state)
         return qs
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request={"application/json": CreditRecordInput},
+        responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+    )
     @idempotent
     def post(self, request):
         _agency_of(request)
@@ -175,7 +209,7 @@ class CreditRecordBulk(APIView):
     records as a JSON array or JSON Lines (`Content-Type: application/x-ndjson`)."""
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request={"application/json": CreditRecordInput(many=True)},
         parameters=[
             OpenApiParameter("dry_run", bool, description="Validate only; write nothing."),
             OpenApiParameter("all_or_nothing", bool, description="Any bad row: write nothing."),

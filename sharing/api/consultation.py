@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from registry import identifiers
 from registry import selectors as registry_selectors
 from registry.models import CatalogueItem, Subject
-from scs.api import KeysetPagination, idempotent
+from scs.api import ClosedInputSerializer, KeysetPagination, idempotent
 from sharing import selectors, services
 from sharing.models import Channel, Consent, Consultation, Outcome
 
@@ -212,7 +212,7 @@ class CreditChecks(APIView):
         return Response({"purpose": purpose.code, "reference": reference, "results": results})
 
 
-class ConsentInput(serializers.Serializer):
+class ConsentInput(ClosedInputSerializer):
     subject_identifier = serializers.CharField(max_length=40)
     purpose = serializers.CharField(max_length=48)
     all_restricted = serializers.BooleanField(default=False)
@@ -224,20 +224,31 @@ class ConsentInput(serializers.Serializer):
     evidence_reference = serializers.CharField(max_length=200, required=False, default="")
 
 
+class ConsentOut(serializers.ModelSerializer):
+    """A consent as the agency it was given to reads it (GET, POST and withdraw)."""
+
+    purpose = serializers.CharField(source="purpose.code")
+    items = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = [
+            "id",
+            "purpose",
+            "all_restricted",
+            "items",
+            "valid_from",
+            "valid_until",
+            "given",
+            "evidence_sha256",
+            "evidence_reference",
+            "recorded_at",
+            "withdrawn_at",
+        ]
+
+
 def consent_body(consent: Consent) -> dict:
-    return {
-        "id": consent.pk,
-        "purpose": consent.purpose.code,
-        "all_restricted": consent.all_restricted,
-        "items": [i.code for i in consent.items.all()],
-        "valid_from": consent.valid_from,
-        "valid_until": consent.valid_until,
-        "given": consent.given,
-        "evidence_sha256": consent.evidence_sha256,
-        "evidence_reference": consent.evidence_reference,
-        "recorded_at": consent.recorded_at,
-        "withdrawn_at": consent.withdrawn_at,
-    }
+    return ConsentOut(consent).data
 
 
 class ConsentListCreate(APIView):
@@ -246,12 +257,13 @@ class ConsentListCreate(APIView):
 
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: ConsentOut(many=True)})
     def get(self, request):
         qs = Consent.objects.filter(agency_id=request.user.agency_id).select_related("purpose")
         return Response([consent_body(c) for c in qs.prefetch_related("items")[:500]])
 
-    @extend_schema(request=ConsentInput, responses={201: OpenApiTypes.OBJECT})
+    # Multipart only in the contract: the evidence is a file, which JSON cannot carry.
+    @extend_schema(request={"multipart/form-data": ConsentInput}, responses={201: ConsentOut})
     def post(self, request):
         if getattr(request.user, "agency", None) is None:
             raise PermissionDenied("Consent is recorded by the agency it is given to.")
@@ -287,7 +299,7 @@ class ConsentListCreate(APIView):
 class ConsentWithdraw(APIView):
     """`POST /api/v1/consents/{id}/withdraw/` `{reason}`: effective at once."""
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: ConsentOut})
     @idempotent
     def post(self, request, pk: int):
         consent = get_object_or_404(Consent.objects.filter(agency_id=request.user.agency_id), pk=pk)

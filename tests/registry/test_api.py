@@ -151,7 +151,10 @@ def test_nested_errors_name_the_field_and_nothing_is_half_saved(registrar_api):
     payload["roles"][0]["holder_identifier"] = "110101199003070023"
     response = registrar_api.post("/api/v1/subjects/", payload, format="json")
     assert response.status_code == 400
-    assert "roles" in response.json()["errors"]
+    errors = response.json()["errors"]
+    # The one error shape: a flat map from the field's path to a list of messages.
+    assert list(errors) == ["roles.0.holder_identifier"]
+    assert all(isinstance(m, str) for m in errors["roles.0.holder_identifier"])
     assert not Subject.objects.filter(identifier=payload["identifier"]).exists()
 
 
@@ -188,3 +191,26 @@ def test_openapi_schema_and_docs(caac_api, client):
     for path in ["/api/v1/subjects/", "/api/v1/sanctions/feed/", "/api/v1/screenings/"]:
         assert path in text
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_schema_states_token_auth_and_page_size_bounds(client):
+    schema = client.get("/api/schema/?format=json").json()
+    assert schema["components"]["securitySchemes"] == {
+        "tokenAuth": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`, as printed by `manage.py issue_token`.",
+        }
+    }
+    operation = schema["paths"]["/api/v1/subjects/"]["get"]
+    assert operation["security"] == [{"tokenAuth": []}]
+    page_size = next(p for p in operation["parameters"] if p["name"] == "page_size")
+    assert page_size["schema"] == {"type": "integer", "minimum": 1, "maximum": 500}
+
+
+def test_page_size_outside_its_documented_bounds_is_400(caac_api):
+    for value in ("0", "501", "x"):
+        response = caac_api.get(f"/api/v1/subjects/?page_size={value}")
+        assert response.status_code == 400
+        assert response.json()["errors"] == {"page_size": ["A whole number from 1 to 500."]}

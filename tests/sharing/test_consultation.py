@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.utils import InternalError
 
 from sharing import services
-from sharing.models import Consultation, Purpose, UsageFlag
+from sharing.models import Consent, Consultation, Purpose, UsageFlag
 from tests import factories as f
 from tests.conftest import api_client_for
 from tests.sharing.conftest import consent_document, png_bytes
@@ -131,6 +131,25 @@ def test_consent_refuses_fake_evidence_and_other_agencies_consents(
     )
     data = court_api.get(file_url(company, purpose="enforcement")).json()
     assert data["restricted"]["withheld"] == {"R-201": 1}
+
+
+def test_consent_with_a_misspelt_field_is_refused_naming_it(customs_api, company_records, company):
+    refused = customs_api.post(
+        "/api/v1/consents/",
+        {
+            "subject_identifier": company.identifier,
+            "purpose": "administrative_licensing",
+            "all_restricted": "true",
+            "valid_untill": NEXT_YEAR.isoformat(),
+            "evidence": consent_document(),
+        },
+        format="multipart",
+    )
+    assert refused.status_code == 400
+    errors = refused.json()["errors"]
+    assert errors["valid_untill"] == ["Unknown field."]
+    assert "valid_until" in errors  # every error of the body at once
+    assert not Consent.objects.exists()
 
 
 def test_unknown_subject_is_404_and_still_logged_masked(customs_api, db):
