@@ -114,8 +114,23 @@ class ListEntrySerializer(RevealMixin, serializers.ModelSerializer):
         return self.identifier_of(entry.subject)
 
 
+class _ListKeyField(serializers.SlugRelatedField):
+    """A list by its key; bulk import passes the lists it loaded once as
+    context["definitions"] (key -> definition), an unknown key is looked up as usual."""
+
+    def to_internal_value(self, data):
+        known = self.context.get("definitions")
+        if known is not None and isinstance(data, str) and data in known:
+            return known[data]
+        return super().to_internal_value(data)
+
+
 class ListEntryCreateSerializer(serializers.Serializer):
-    list = serializers.SlugRelatedField(slug_field="key", queryset=ListDefinition.objects.all())
+    """Context for bulk import (nothing queried per row): "definitions" (key -> list with
+    its grounds and tiers prefetched) and "subjects" (identifier -> subject, every
+    identifier of the file looked up in one query)."""
+
+    list = _ListKeyField(slug_field="key", queryset=ListDefinition.objects.all())
     subject_identifier = IdentifierField(max_length=40)
     ground = serializers.CharField(max_length=32, help_text="A ground code of the list")
     tier = serializers.CharField(max_length=32)
@@ -128,20 +143,24 @@ class ListEntryCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         definition = attrs["list"]
         errors = {}
-        subject = Subject.objects.filter(identifier=attrs["subject_identifier"]).first()
+        subjects = self.context.get("subjects")
+        if subjects is not None:
+            subject = subjects.get(attrs["subject_identifier"])
+        else:
+            subject = Subject.objects.filter(identifier=attrs["subject_identifier"]).first()
         if subject is None:
             message = gettext("No subject with this identifier is registered.")
             errors["subject_identifier"] = [message]
-        ground = definition.grounds.filter(code=attrs["ground"]).first()
+        grounds = {g.code: g for g in definition.grounds.all()}
+        ground = grounds.get(attrs["ground"])
         if ground is None:
-            codes = ", ".join(definition.grounds.values_list("code", flat=True))
             message = gettext("Not a ground of this list (choose from: %(codes)s).")
-            errors["ground"] = [message % {"codes": codes}]
-        tier = definition.tiers.filter(tier=attrs["tier"]).first()
+            errors["ground"] = [message % {"codes": ", ".join(grounds)}]
+        tiers = {t.tier: t for t in definition.tiers.all()}
+        tier = tiers.get(attrs["tier"])
         if tier is None:
-            tiers = ", ".join(definition.tiers.values_list("tier", flat=True))
             message = gettext("Not a tier of this list (choose from: %(tiers)s).")
-            errors["tier"] = [message % {"tiers": tiers}]
+            errors["tier"] = [message % {"tiers": ", ".join(tiers)}]
         if errors:
             raise serializers.ValidationError(errors)
         return {**attrs, "subject": subject, "ground": ground, "tier": tier}

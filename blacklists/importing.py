@@ -31,6 +31,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 from registry import identifiers
 from registry.models import Agency, Subject, User
@@ -269,8 +270,16 @@ def import_list_entries(
 ) -> ImportResult:
     """Draft one entry per row, all or none (module docstring). Raises ValidationError for
     a file that cannot be read as a whole. `progress(rows_done)`, if given, is called every
-    PROGRESS_EVERY rows (import jobs)."""
-    from blacklists.api import ListEntryCreateSerializer, draft_from_input
+    PROGRESS_EVERY rows (import jobs).
+
+    Set-based (issue 10, "10 000 rows validate in under 10 s"): the lists named in the file
+    (with their grounds and tiers), its subjects and the entries its rows could duplicate are
+    loaded in one query each; every row then passes the same serializer and the same service
+    rules as a form or the API (list_entry_check_new) without a query of its own. Only when
+    every row passed and this is not a dry run are the drafts saved, one audited insert per
+    row (list_entry_save_new, reason "bulk import <file> row <n>")."""
+    from blacklists import services
+    from blacklists.api import ListEntryCreateSerializer
 
     parsed = parse_import_file(content, filename)
     result = ImportResult(dry_run=dry_run, encoding=parsed.encoding)
@@ -281,15 +290,22 @@ def import_list_entries(
         result.errors.append(RowError(number, name, message, columns.get(name, name)))
 
     date_failed = {(e.row, e.field) for e in parsed.errors}
+    context = _lookups(parsed.rows)
+    taken = _taken(parsed.rows, context)
+    accepted: list[tuple[int, object]] = []
+    # One serializer reads every row: what is_valid() does, without deep-copying its fields
+    # for each row (a third of the time of a 10 000-row file).
+    reader = ListEntryCreateSerializer(context=context)
     with transaction.atomic():
         for row in parsed.rows:
             result.rows += 1
             if progress is not None and result.rows % PROGRESS_EVERY == 0:
                 progress(result.rows)
             data = {k: v for k, v in row.values.items() if v is not None or k != "decision_date"}
-            serializer = ListEntryCreateSerializer(data=data)
-            if not serializer.is_valid():
-                for name, messages in serializer.errors.items():
+            try:
+                validated = reader.run_validation(data)
+            except serializers.ValidationError as exc:
+                for name, messages in exc.detail.items():
                     if (row.number, name) in date_failed:
                         continue
                     for message in messages:
@@ -299,40 +315,106 @@ def import_list_entries(
                 continue
             typed = str(row.values.get("subject_identifier") or "")
             if len(identifiers.normalise(typed)) == 15:
-                upgraded = serializer.validated_data["subject_identifier"]
                 result.notes.append(
                     RowError(
                         row.number,
                         "subject_identifier",
                         _("15-digit resident ID upgraded to %(code)s.")
-                        % {"code": identifiers.mask_resident_id(upgraded)},
+                        % {"code": identifiers.mask_resident_id(validated["subject_identifier"])},
                         columns.get("subject_identifier", ""),
                     )
                 )
+            entry = services.list_entry_new(
+                actor=actor,
+                definition=validated["list"],
+                subject=validated["subject"],
+                ground=validated["ground"],
+                tier=validated["tier"],
+                duration_months=validated.get("duration_months"),
+                decision_number=validated["decision_number"],
+                decision_date=validated["decision_date"],
+                decision_issuer=validated["decision_issuer"],
+                facts=validated["facts"],
+            )
             try:
-                with transaction.atomic():
-                    entry = draft_from_input(
-                        actor=actor,
-                        validated=serializer.validated_data,
-                        reason=f"bulk import {filename} row {row.number}",
-                    )
-                result.created_ids.append(entry.pk)
+                services.list_entry_check_new(actor=actor, entry=entry, taken=taken)
             except ValidationError as exc:
                 for name, messages in exc.message_dict.items():
                     if name == NON_FIELD_ERRORS:
                         # For a new draft the only non-field rule is one entry per decision.
                         name, messages = "decision_number", [DUPLICATE]
+                    elif name == "subject":  # the service's name for the input's identifier
+                        name = "subject_identifier"
                     for message in messages:
                         error(row.number, name, message)
+                continue
             except PermissionDenied as exc:
                 error(row.number, "list", str(exc))
-            except IntegrityError:
-                error(row.number, "decision_number", DUPLICATE)
+                continue
+            # A later row of the same decision, list and subject duplicates this one.
+            taken.add((entry.list_id, entry.subject_id, entry.decision_number))
+            accepted.append((row.number, entry))
+        if not result.errors and not dry_run:
+            for number, entry in accepted:
+                try:
+                    with transaction.atomic():
+                        services.list_entry_save_new(
+                            actor=actor, entry=entry, reason=f"bulk import {filename} row {number}"
+                        )
+                except IntegrityError:  # drafted by someone else since the file was checked
+                    error(number, "decision_number", DUPLICATE)
+                    continue
+                result.created_ids.append(entry.pk)
         result.errors.sort(key=_error_order)
         if result.errors or dry_run:
             transaction.set_rollback(True)
             result.created_ids = []
     return result
+
+
+def _lookups(rows: list[ParsedRow]) -> dict:
+    """The serializer context of a file: its lists (grounds and tiers prefetched) and its
+    registered subjects, one query each, whatever the number of rows."""
+    from blacklists.models import ListDefinition
+
+    keys = {str(r.values.get("list") or "") for r in rows} - {""}
+    codes = set()
+    for r in rows:
+        try:
+            codes.add(
+                identifiers.validate_identifier(str(r.values.get("subject_identifier")).strip())[0]
+            )
+        except identifiers.IdentifierError:
+            continue  # the serializer reports it, in the same words as the API
+    definitions = (
+        ListDefinition.objects.filter(key__in=keys).prefetch_related("grounds", "tiers")
+        if keys
+        else []
+    )
+    subjects = Subject.objects.filter(identifier__in=codes) if codes else []
+    return {
+        "definitions": {d.key: d for d in definitions},
+        "subjects": {s.identifier: s for s in subjects},
+    }
+
+
+def _taken(rows: list[ParsedRow], context: dict) -> set[tuple[int, int, str]]:
+    """(list id, subject id, decision number) of the entries already held that rows of this
+    file could duplicate: one query on the one-per-decision unique index."""
+    from blacklists.models import ListEntry
+
+    numbers = {str(r.values.get("decision_number") or "").strip() for r in rows} - {""}
+    definitions = context["definitions"].values()
+    subjects = context["subjects"].values()
+    if not (numbers and definitions and subjects):
+        return set()
+    return set(
+        ListEntry.objects.filter(
+            list__in=[d.pk for d in definitions],
+            subject__in=[s.pk for s in subjects],
+            decision_number__in=numbers,
+        ).values_list("list_id", "subject_id", "decision_number")
+    )
 
 
 def _error_order(e: RowError) -> tuple[int, int]:

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
@@ -166,6 +166,84 @@ def list_entry_validate(*, entry: ListEntry) -> None:
     _validate_entry(entry)
 
 
+# The references of a new draft; a caller that loaded them from the database itself (bulk
+# import) need not have full_clean() query each of them again.
+_REFERENCES = ("list", "subject", "ground", "tier", "created_by")
+
+
+def list_entry_check_new(
+    *,
+    actor: User,
+    entry: ListEntry,
+    taken: set[tuple[int, int, str]] | None = None,
+) -> None:
+    """The rules a new, unsaved draft must pass before list_entry_create saves it: the list
+    belongs to the actor's agency (PermissionDenied), the model's field rules, one entry per
+    (list, subject, decision number) (a non-field error), then the drafting rules (field
+    errors). Raises ValidationError keyed by model field.
+
+    `taken`: for bulk import, the (list id, subject id, decision number) triples already held,
+    looked up for a whole file in one query and grown by the caller as rows are accepted;
+    the references were loaded from the database by the caller. Then no query is made per
+    row: the references are not re-checked, and the state constraints (ended has a reason,
+    published has dates) hold for a draft by construction and are enforced again on insert."""
+    _ensure_owner(actor, entry.list)
+    if taken is None:
+        entry.full_clean()
+    else:
+        errors: dict = {}
+        try:
+            entry.full_clean(exclude=_REFERENCES, validate_constraints=False)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        key = (entry.list_id, entry.subject_id, entry.decision_number)
+        if key in taken and "decision_number" not in errors:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                gettext("This decision already lists this subject on this list.")
+            )
+        if errors:
+            raise ValidationError(errors)
+    _validate_entry(entry)
+
+
+def list_entry_new(
+    *,
+    actor: User,
+    definition: ListDefinition,
+    subject: Subject,
+    ground: ListGround,
+    tier: SeverityTier,
+    duration_months: int | None,
+    decision_number: str,
+    decision_date: datetime.date,
+    decision_issuer: str,
+    facts: str,
+) -> ListEntry:
+    """An unsaved draft (for list_entry_check_new and list_entry_save_new)."""
+    return ListEntry(
+        list=definition,
+        subject=subject,
+        ground=ground,
+        tier=tier,
+        duration_months=duration_months,
+        decision_number=decision_number,
+        decision_date=decision_date,
+        decision_issuer=decision_issuer,
+        facts=facts,
+        created_by=actor,
+    )
+
+
+def list_entry_save_new(*, actor: User, entry: ListEntry, reason: str) -> ListEntry:
+    """Save a draft that passed list_entry_check_new, audited with `reason` (bulk import
+    saves each checked row with its own reason, "bulk import <file> row <n>")."""
+    if entry.pk is not None or entry.state != EntryState.DRAFT:
+        raise ValueError("list_entry_save_new saves new drafts only")
+    with audited(actor, reason):
+        entry.save()
+    return entry
+
+
 @transaction.atomic
 def list_entry_create(
     *,
@@ -183,9 +261,9 @@ def list_entry_create(
 ) -> ListEntry:
     """Draft an entry. One entry lists one subject on one ground: a legal representative is
     listed only by an entry of their own, never as a side effect of the organisation's."""
-    _ensure_owner(actor, definition)
-    entry = ListEntry(
-        list=definition,
+    entry = list_entry_new(
+        actor=actor,
+        definition=definition,
         subject=subject,
         ground=ground,
         tier=tier,
@@ -194,13 +272,9 @@ def list_entry_create(
         decision_date=decision_date,
         decision_issuer=decision_issuer,
         facts=facts,
-        created_by=actor,
     )
-    entry.full_clean()
-    _validate_entry(entry)
-    with audited(actor, reason):
-        entry.save()
-    return entry
+    list_entry_check_new(actor=actor, entry=entry)
+    return list_entry_save_new(actor=actor, entry=entry, reason=reason)
 
 
 EDITABLE_FIELDS = (

@@ -12,6 +12,7 @@ stands in for a server that accepts connections and never answers.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -123,28 +124,38 @@ class BlackHole:
             c.close()
 
 
+# Production settings refuse to start without these: a key of this run, never a committed one.
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL") or "https://credit.example.org",
+}
+
+
 def collected_static() -> None:
     """DEBUG=false serves hashed static files from a manifest: collect them once."""
     if not (ROOT / "staticfiles" / "staticfiles.json").exists():
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
             cwd=ROOT,
-            env={**os.environ, "DEBUG": "false"},
+            env={**os.environ, **PRODUCTION_ENV},
             check=True,
         )
 
 
-def gunicorn(db_port: int, log_name: str):
+def gunicorn(db_port: int, log_name: str, *, port: int = WEB_PORT, settings: str = "scs.settings"):
     collected_static()
     db = connection.settings_dict
     env = {
         **os.environ,
+        **PRODUCTION_ENV,
         "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@127.0.0.1:{db_port}/{db['NAME']}",
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "DB_CONNECT_TIMEOUT": "3",
-        "DJANGO_SETTINGS_MODULE": "scs.settings",
+        "DJANGO_SETTINGS_MODULE": settings,
     }
     log = (ROOT / "var").joinpath(log_name)
     log.parent.mkdir(exist_ok=True)
@@ -155,7 +166,7 @@ def gunicorn(db_port: int, log_name: str):
             "gunicorn",
             "scs.wsgi",
             "-b",
-            f"127.0.0.1:{WEB_PORT}",
+            f"127.0.0.1:{port}",
             "-w",
             "2",
             "--timeout",
