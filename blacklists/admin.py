@@ -381,7 +381,11 @@ class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
             else:
                 for field, errors in form.errors.items():
                     label = form.fields[field].label if field in form.fields else field
-                    messages.error(request, f"{label}: {' '.join(errors)}")
+                    messages.error(
+                        request,
+                        gettext("%(field)s: %(errors)s")
+                        % {"field": label, "errors": " ".join(errors)},
+                    )
         return redirect(reverse("admin:blacklists_listentry_change", args=[entry.pk]))
 
     def import_template_view(self, request, fmt: str):
@@ -719,7 +723,8 @@ class WatchCandidateAdmin(AuditHistoryMixin, AgencyScopedAdmin):
             messages.error(
                 request,
                 "; ".join(
-                    f"{form.fields[k].label if k in form.fields else k}: {v[0]}"
+                    gettext("%(field)s: %(errors)s")
+                    % {"field": form.fields[k].label if k in form.fields else k, "errors": v[0]}
                     for k, v in form.errors.items()
                 ),
             )
