@@ -259,6 +259,8 @@ def test_every_refusal_and_admin_message_goes_through_gettext():
                 args = node.args
             elif name in MESSAGE_CALLS and isinstance(node.func, ast.Attribute):
                 args = node.args[1:]  # (request, message, ...)
+            elif name == "run_service":  # scs.admin.run_service(request, service, success=...)
+                args = [k.value for k in node.keywords if k.arg == "success"]
             else:
                 continue
             for arg in args:
