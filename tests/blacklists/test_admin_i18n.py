@@ -202,6 +202,8 @@ MESSAGE_MODULES = (
     "registry/credit_records.py",
     "registry/record_repairs.py",
     "sharing/services.py",
+    "rating/services.py",
+    "notifications/services.py",
     "blacklists/admin.py",
     "blacklists/admin_workflow.py",
     "sanctions/admin.py",
