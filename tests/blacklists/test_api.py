@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from blacklists import services
 from blacklists.models import EntryState, ListEntry, OutboxEvent
@@ -263,7 +264,10 @@ def test_self_approval_through_the_api_is_403(bob_api, court_list, company):
     transition(bob_api, entry, "submit")
     response = transition(bob_api, entry, "approve")
     assert response.status_code == 403
-    assert "maker" in response.json()["detail"]
+    assert response.json()["detail"] == "录审分离：录入人不能审核通过自己录入的名单记录。"
+    english = bob_api.post(f"{ENTRIES}{entry.pk}/approve/", HTTP_ACCEPT_LANGUAGE="en")
+    translation.activate("zh-hans")  # the middleware leaves the thread in English
+    assert english.json()["detail"] == "Maker-checker: the entry's maker cannot approve it."
     entry.refresh_from_db()
     assert entry.state == EntryState.SUBMITTED
 
