@@ -381,7 +381,11 @@ class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
             else:
                 for field, errors in form.errors.items():
                     label = form.fields[field].label if field in form.fields else field
-                    messages.error(request, f"{label}: {' '.join(errors)}")
+                    messages.error(
+                        request,
+                        gettext("%(field)s: %(errors)s")
+                        % {"field": label, "errors": " ".join(errors)},
+                    )
         return redirect(reverse("admin:blacklists_listentry_change", args=[entry.pk]))
 
     def import_template_view(self, request, fmt: str):
@@ -580,7 +584,7 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "audit_history",
     ]
 
-    @admin.action(description="Admit the selected objections (holds the entry out of publicity)")
+    @admin.action(description=_("Admit the selected objections (holds the entry out of publicity)"))
     def admit(self, request, queryset):
         for objection in queryset.filter(status="pending", admitted_at__isnull=True):
             run_service(
@@ -588,7 +592,8 @@ class ObjectionAdmin(DecisionAdminMixin, AgencyScopedAdmin):
                 services.objection_admit,
                 actor=request.user,
                 objection=objection,
-                success=f"Objection {objection.tracking_number} admitted.",
+                success=gettext("Objection %(number)s admitted.")
+                % {"number": objection.tracking_number},
             )
 
     def decide(self, request, obj, data):
@@ -719,7 +724,8 @@ class WatchCandidateAdmin(AuditHistoryMixin, AgencyScopedAdmin):
             messages.error(
                 request,
                 "; ".join(
-                    f"{form.fields[k].label if k in form.fields else k}: {v[0]}"
+                    gettext("%(field)s: %(errors)s")
+                    % {"field": form.fields[k].label if k in form.fields else k, "errors": v[0]}
                     for k, v in form.errors.items()
                 ),
             )
@@ -785,7 +791,7 @@ class ImportJobAdmin(AgencyScopedAdmin):
     fields = ["filename", "status", "progress", "rows", "created_count", "errors", "dry_run"]
     readonly_fields = fields
 
-    @admin.display(description="processed")
+    @admin.display(description=_("processed"))
     def progress(self, obj) -> str:
         done = import_jobs.import_job_progress(obj)
         return f"{done} / {obj.rows}" if obj.rows else str(done)
@@ -807,7 +813,7 @@ class ImportJobAdmin(AgencyScopedAdmin):
                 actor=request.user,
                 upload=form.cleaned_data["file"],
                 dry_run=form.cleaned_data["dry_run"],
-                success="Import queued: its progress shows in this list.",
+                success=gettext("Import queued: its progress shows in this list."),
             )
             if job is not None:
                 return redirect(reverse("admin:blacklists_importjob_changelist"))

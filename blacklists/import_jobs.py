@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from blacklists import importing
 from blacklists.models import ImportJob
@@ -44,10 +45,10 @@ def import_job_create(*, actor: User, upload, dry_run: bool) -> ImportJob:
     """Stream `upload` (a Django UploadedFile) into a queued job. ValidationError on `file`:
     wrong type, too large, too many rows, empty. PermissionDenied: not agency staff."""
     if actor.agency_id is None:
-        raise PermissionDenied("Imports are made by an agency's staff.")
+        raise PermissionDenied(gettext("Imports are made by an agency's staff."))
     name = (upload.name or "").lower()
     if not name.endswith((".csv", ".xlsx")):
-        raise ValidationError({"file": "Upload a .csv or .xlsx file."})
+        raise ValidationError({"file": gettext("Upload a .csv or .xlsx file.")})
     limit = getattr(settings, "IMPORT_MAX_BYTES", MAX_BYTES)
     chunks: list[bytes] = []
     size = 0
@@ -55,14 +56,21 @@ def import_job_create(*, actor: User, upload, dry_run: bool) -> ImportJob:
     for chunk in upload.chunks():
         size += len(chunk)
         if size > limit:
-            raise ValidationError({"file": f"The file is larger than {limit // 1024 // 1024} MB."})
+            raise ValidationError(
+                {
+                    "file": gettext("The file is larger than %(mb)d MB.")
+                    % {"mb": limit // 1024 // 1024}
+                }
+            )
         lines += chunk.count(b"\n")
         if name.endswith(".csv") and lines > importing.MAX_ROWS + 1:
-            raise ValidationError({"file": f"At most {importing.MAX_ROWS} rows per file."})
+            raise ValidationError(
+                {"file": gettext("At most %(n)d rows per file.") % {"n": importing.MAX_ROWS}}
+            )
         chunks.append(chunk)
     content = b"".join(chunks)
     if not content.strip():
-        raise ValidationError({"file": "The file is empty."})
+        raise ValidationError({"file": gettext("The file is empty.")})
     rows = max(0, lines - 1 + (0 if content.endswith(b"\n") else 1)) if name.endswith(".csv") else 0
     with transaction.atomic(), audited(actor, f"import queued: {upload.name}"):
         job = ImportJob.objects.create(

@@ -684,24 +684,34 @@ class ImportJob(models.Model):
 
     Status = ImportJobStatus
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
     )
-    filename = models.CharField(max_length=200)
-    content = models.BinaryField(editable=False)
-    size = models.PositiveIntegerField()
-    rows = models.PositiveIntegerField(help_text=_("Data rows counted while uploading."))
-    dry_run = models.BooleanField(default=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    processed = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    filename = models.CharField(max_length=200, verbose_name=_("filename"))
+    content = models.BinaryField(editable=False, verbose_name=_("content"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    rows = models.PositiveIntegerField(
+        help_text=_("Data rows counted while uploading."), verbose_name=_("rows")
+    )
+    dry_run = models.BooleanField(default=True, verbose_name=_("dry run"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status")
+    )
+    processed = models.PositiveIntegerField(default=0, verbose_name=_("processed"))
+    created_count = models.PositiveIntegerField(default=0, verbose_name=_("created count"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("import job")
         ordering = ["-created_at"]
         indexes = [
             models.Index(

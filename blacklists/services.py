@@ -60,13 +60,13 @@ def _ensure_owner(actor: User | None, definition: ListDefinition) -> None:
     if actor is None or actor.is_superuser:
         return
     if actor.agency_id != definition.owner_id:
-        raise PermissionDenied("This list belongs to another agency.")
+        raise PermissionDenied(gettext("This list belongs to another agency."))
 
 
 def _ensure_reviewer(actor: User | None, definition: ListDefinition) -> None:
     _ensure_owner(actor, definition)
     if actor is not None and not actor.is_superuser and not actor.is_reviewer:
-        raise PermissionDenied("This step needs a reviewer of the owning agency.")
+        raise PermissionDenied(gettext("This step needs a reviewer of the owning agency."))
 
 
 def _ensure_named_person(actor: User | None, step: str) -> None:
@@ -75,8 +75,11 @@ def _ensure_named_person(actor: User | None, step: str) -> None:
     acting by rule (window lapsed, end date reached), audited as "system"."""
     if actor is not None and actor.is_system:
         raise PermissionDenied(
-            f"{step} needs a named person (a personal sign-in or personal token), "
-            "not a shared system token."
+            gettext(
+                "%(step)s needs a named person (a personal sign-in or personal token), "
+                "not a shared system token."
+            )
+            % {"step": step}
         )
 
 
@@ -93,11 +96,11 @@ def _lock(entry: ListEntry) -> ListEntry:
 
 def _expect(entry: ListEntry, *states: str) -> None:
     if entry.state not in states:
-        allowed = ", ".join(str(EntryState(s).label) for s in states)
+        allowed = "、".join(str(EntryState(s).label) for s in states)
         raise ValidationError(
             {
-                "state": f"Entry is {EntryState(entry.state).label}; this step needs it to be "
-                f"{allowed}."
+                "state": gettext("The entry is %(state)s; this step needs it to be %(allowed)s.")
+                % {"state": EntryState(entry.state).label, "allowed": allowed}
             }
         )
 
@@ -109,7 +112,9 @@ def _emit(entry: ListEntry, kind: str, at: datetime.datetime) -> None:
         with transaction.atomic():
             event = OutboxEvent.objects.create(entry=entry, kind=kind, occurred_at=at)
     except IntegrityError as exc:  # pragma: no cover - guarded by the row lock
-        raise ValidationError({"state": f"Entry {entry.pk} already has a {kind} event."}) from exc
+        raise ValidationError(
+            {"state": gettext("This entry already has a %(kind)s event.") % {"kind": kind}}
+        ) from exc
     consumer = getattr(settings, "LIST_OUTBOX_CONSUMER_TASK", None)
     if consumer:
         # One nudge per transaction: the consumer applies every pending event in batches.
@@ -298,7 +303,7 @@ def list_entry_update(
     _expect(entry, EntryState.DRAFT)
     for name, value in changes.items():
         if name not in EDITABLE_FIELDS:
-            raise ValidationError({name: "This field cannot be edited."})
+            raise ValidationError({name: gettext("This field cannot be edited.")})
         setattr(entry, name, value)
     entry.full_clean()
     _validate_entry(entry)
@@ -331,7 +336,7 @@ def list_entry_return(*, actor: User, entry: ListEntry, reason: str) -> ListEntr
     _ensure_reviewer(actor, entry.list)
     _expect(entry, EntryState.SUBMITTED)
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the entry is returned."})
+        raise ValidationError({"reason": gettext("Say why the entry is returned.")})
     with audited(actor, reason):
         entry.state = EntryState.DRAFT
         entry.save()
@@ -343,10 +348,10 @@ def list_entry_approve(*, actor: User, entry: ListEntry, reason: str = "") -> Li
     """Approval by a different user of the owning agency with the reviewer role."""
     entry = _lock(entry)
     _ensure_reviewer(actor, entry.list)
-    _ensure_named_person(actor, "Approval")
+    _ensure_named_person(actor, gettext("Approval"))
     _expect(entry, EntryState.SUBMITTED)
     if actor.pk in (entry.created_by_id, entry.submitted_by_id):
-        raise PermissionDenied("Maker-checker: the entry's maker cannot approve it.")
+        raise PermissionDenied(gettext("Maker-checker: the entry's maker cannot approve it."))
     with audited(actor, reason or "approved"):
         entry.state = EntryState.APPROVED
         entry.approved_by = actor
@@ -375,19 +380,23 @@ def list_entry_notify(
     _expect(entry, EntryState.APPROVED)
     errors: dict[str, str] = {}
     if via not in NoticeChannel.values:
-        errors["via"] = f"Choose one of: {', '.join(NoticeChannel.values)}."
+        errors["via"] = gettext("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(NoticeChannel.values)
+        }
     reference = (reference or "").strip()
     if not reference:
-        errors["reference"] = "Give the notice's reference (receipt, mail or service number)."
+        errors["reference"] = gettext(
+            "Give the notice's reference (receipt, mail or service number)."
+        )
     now = timezone.now()
     backdated = notified_at is not None
     notified_at = notified_at or now
     if notified_at > now:
-        errors["notified_at"] = "Notice cannot be recorded in the future."
+        errors["notified_at"] = gettext("Notice cannot be recorded in the future.")
     elif entry.approved_at and (
         notified_at < entry.approved_at or (backdated and notified_at == entry.approved_at)
     ):
-        errors["notified_at"] = "Notice must come after the approval."
+        errors["notified_at"] = gettext("Notice must come after the approval.")
     if errors:
         raise ValidationError(errors)
     with audited(actor, f"subject notified ({via})"):
@@ -425,18 +434,20 @@ def list_entry_publish(
     now = now or timezone.now()
     entry = _lock(entry)
     _ensure_owner(actor, entry.list)
-    _ensure_named_person(actor, "Publication")
+    _ensure_named_person(actor, gettext("Publication"))
     _expect(entry, EntryState.NOTIFIED)
     if not entry.list.immediate_publication_basis and now < entry.objection_window_ends_at:
         raise ValidationError(
             {
-                "state": "The objection window runs until "
-                f"{timezone.localtime(entry.objection_window_ends_at):%Y-%m-%d %H:%M}; "
-                "this list has no legal basis for immediate publication."
+                "state": gettext(
+                    "The objection window runs until %(end)s; this list has no legal basis "
+                    "for immediate publication."
+                )
+                % {"end": f"{timezone.localtime(entry.objection_window_ends_at):%Y-%m-%d %H:%M}"}
             }
         )
     if entry.objections.filter(status=Objection.Status.PENDING).exists():
-        raise ValidationError({"state": "An objection is pending: decide it first."})
+        raise ValidationError({"state": gettext("An objection is pending: decide it first.")})
     with audited(actor, reason or "published"):
         _start_effect(entry, now)
     return entry
@@ -458,7 +469,7 @@ def list_entry_revoke(*, actor: User, entry: ListEntry, reason: str) -> ListEntr
     """End an entry for error or by a court ruling; lifts any measures it started."""
     entry = _lock(entry)
     _ensure_reviewer(actor, entry.list)
-    _ensure_named_person(actor, "Revocation")
+    _ensure_named_person(actor, gettext("Revocation"))
     _expect(
         entry,
         EntryState.DRAFT,
@@ -468,7 +479,7 @@ def list_entry_revoke(*, actor: User, entry: ListEntry, reason: str) -> ListEntr
         EntryState.PUBLISHED,
     )
     if not reason.strip():
-        raise ValidationError({"reason": "A revocation states its reason."})
+        raise ValidationError({"reason": gettext("A revocation states its reason.")})
     with audited(actor, reason):
         _end(entry, EndReason.REVOKED, reason, timezone.now())
     return entry
@@ -503,14 +514,17 @@ def objection_file(
     entry = _lock(entry)
     _expect(entry, EntryState.NOTIFIED, EntryState.PUBLISHED)
     if not disputed_facts.strip():
-        raise ValidationError({"disputed_facts": "Say which facts are wrong."})
+        raise ValidationError({"disputed_facts": gettext("Say which facts are wrong.")})
     earlier = list(entry.objections.order_by("-filed_at"))
     pending = next((o for o in earlier if o.status == Objection.Status.PENDING), None)
     if pending is not None:
         raise ValidationError(
             {
-                "disputed_facts": f"An objection to this entry is already pending "
-                f"({pending.tracking_number}); add to it instead of filing another."
+                "disputed_facts": gettext(
+                    "An objection to this entry is already pending (%(number)s); add to it "
+                    "instead of filing another."
+                )
+                % {"number": pending.tracking_number}
             }
         )
     facts_key = _facts_key(disputed_facts)
@@ -518,9 +532,14 @@ def objection_file(
     if repeat is not None and not evidence:
         raise ValidationError(
             {
-                "disputed_facts": f"These facts were already decided in objection "
-                f"{repeat.tracking_number} ({timezone.localdate(repeat.decided_at):%Y-%m-%d}); "
-                "a new objection needs new facts or new evidence."
+                "disputed_facts": gettext(
+                    "These facts were already decided in objection %(number)s (%(date)s); "
+                    "a new objection needs new facts or new evidence."
+                )
+                % {
+                    "number": repeat.tracking_number,
+                    "date": f"{timezone.localdate(repeat.decided_at):%Y-%m-%d}",
+                }
             }
         )
     today = timezone.localdate()
@@ -557,11 +576,11 @@ def objection_admit(*, actor: User, objection: Objection, reason: str = "") -> O
     owner), ValidationError on `status` (decided or already admitted)."""
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     _ensure_reviewer(actor, objection.entry.list)
-    _ensure_named_person(actor, "Admitting an objection")
+    _ensure_named_person(actor, gettext("Admitting an objection"))
     if objection.status != Objection.Status.PENDING:
-        raise ValidationError({"status": "This objection is already decided."})
+        raise ValidationError({"status": gettext("This objection is already decided.")})
     if objection.admitted_at is not None:
-        raise ValidationError({"status": "This objection is already admitted."})
+        raise ValidationError({"status": gettext("This objection is already admitted.")})
     with audited(actor, reason or "objection admitted", tracking_number=objection.tracking_number):
         objection.admitted_at = timezone.now()
         objection.admitted_by = actor
@@ -584,11 +603,11 @@ def objection_decide(
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     entry = _lock(objection.entry)
     _ensure_reviewer(actor, entry.list)
-    _ensure_named_person(actor, "A decision on an objection")
+    _ensure_named_person(actor, gettext("A decision on an objection"))
     if objection.status != Objection.Status.PENDING:
-        raise ValidationError({"status": "This objection is already decided."})
+        raise ValidationError({"status": gettext("This objection is already decided.")})
     if not reasons.strip():
-        raise ValidationError({"reasons": "A decision gives its reasons."})
+        raise ValidationError({"reasons": gettext("A decision gives its reasons.")})
     now = timezone.now()
     with audited(actor, reasons, tracking_number=objection.tracking_number):
         objection.status = Objection.Status.UPHELD if upheld else Objection.Status.REJECTED
@@ -633,7 +652,12 @@ def repair_apply(
     conditions = sorted(set(conditions_met))
     unknown = [c for c in conditions if c not in RepairCondition.values]
     if unknown:
-        raise ValidationError({"conditions_met": f"Unknown conditions: {', '.join(unknown)}."})
+        raise ValidationError(
+            {
+                "conditions_met": gettext("Unknown conditions: %(codes)s.")
+                % {"codes": ", ".join(unknown)}
+            }
+        )
     application = RepairApplication(
         entry=entry,
         tracking_number=new_tracking_number("RP"),
@@ -660,24 +684,32 @@ def repair_decide(
     application = RepairApplication.objects.select_for_update().get(pk=application.pk)
     entry = _lock(application.entry)
     _ensure_reviewer(actor, entry.list)
-    _ensure_named_person(actor, "A decision on credit repair")
+    _ensure_named_person(actor, gettext("A decision on credit repair"))
     if application.status != RepairApplication.Status.PENDING:
-        raise ValidationError({"status": "This application is already decided."})
+        raise ValidationError({"status": gettext("This application is already decided.")})
     if not reasons.strip():
-        raise ValidationError({"reasons": "A decision gives its reasons."})
+        raise ValidationError({"reasons": gettext("A decision gives its reasons.")})
     if grant:
         _expect(entry, EntryState.PUBLISHED)
         earliest = repair_earliest_grant(entry)
         if earliest and timezone.localdate() < earliest:
             raise ValidationError(
                 {
-                    "grant": f"Repair cannot be granted before {earliest:%Y-%m-%d}, the end of "
-                    f"the minimum period ({entry.tier.min_months} months)."
+                    "grant": gettext(
+                        "Repair cannot be granted before %(date)s, the end of the minimum "
+                        "period (%(months)d months)."
+                    )
+                    % {"date": f"{earliest:%Y-%m-%d}", "months": entry.tier.min_months}
                 }
             )
         missing = sorted(set(entry.list.repair_conditions) - set(application.conditions_met))
         if missing:
-            raise ValidationError({"grant": f"Conditions not shown: {', '.join(missing)}."})
+            raise ValidationError(
+                {
+                    "grant": gettext("Conditions not shown: %(codes)s.")
+                    % {"codes": ", ".join(missing)}
+                }
+            )
     now = timezone.now()
     with audited(actor, reasons, tracking_number=application.tracking_number):
         application.status = (
@@ -763,7 +795,9 @@ def watch_candidates_detect(*, watch_list: ListDefinition, limit: int = 1000) ->
     """Flag subjects that meet the published rule. Only candidates: nothing is listed or
     published until a reviewer confirms."""
     if not watch_list.is_derived:
-        raise ValidationError({"watch_list": "Candidates are derived only for derived lists."})
+        raise ValidationError(
+            {"watch_list": gettext("Candidates are derived only for derived lists.")}
+        )
     today = timezone.localdate()
     # Confirmed, not withdrawn or repaired, in publicity: a withdrawn record flags nobody.
     negative_records = (
@@ -850,9 +884,9 @@ def watch_candidate_confirm(
     candidate = WatchCandidate.objects.select_for_update().get(pk=candidate.pk)
     _ensure_reviewer(actor, candidate.watch_list)
     if candidate.status != WatchCandidate.Status.CANDIDATE:
-        raise ValidationError({"status": "This candidate is already decided."})
+        raise ValidationError({"status": gettext("This candidate is already decided.")})
     if not reasons.strip():
-        raise ValidationError({"reasons": "A confirmation gives its reasons."})
+        raise ValidationError({"reasons": gettext("A confirmation gives its reasons.")})
     now = timezone.now()
     entry = ListEntry(
         list=candidate.watch_list,
@@ -889,9 +923,9 @@ def watch_candidate_dismiss(*, actor: User, candidate: WatchCandidate, reasons: 
     candidate = WatchCandidate.objects.select_for_update().get(pk=candidate.pk)
     _ensure_reviewer(actor, candidate.watch_list)
     if candidate.status != WatchCandidate.Status.CANDIDATE:
-        raise ValidationError({"status": "This candidate is already decided."})
+        raise ValidationError({"status": gettext("This candidate is already decided.")})
     if not reasons.strip():
-        raise ValidationError({"reasons": "A dismissal gives its reasons."})
+        raise ValidationError({"reasons": gettext("A dismissal gives its reasons.")})
     with audited(actor, reasons):
         candidate.status = WatchCandidate.Status.DISMISSED
         candidate.reasons = reasons
@@ -911,7 +945,9 @@ def list_definition_save(*, actor: User, definition: ListDefinition, reason: str
             definition.owner = actor.agency
         _ensure_owner(actor, definition)
         if actor.role != User.Role.ADMIN:
-            raise PermissionDenied("List definitions are maintained by the agency administrator.")
+            raise PermissionDenied(
+                gettext("List definitions are maintained by the agency administrator.")
+            )
     definition.full_clean()
     with audited(actor, reason or "list definition saved"):
         definition.save()

@@ -84,6 +84,8 @@ class MonitoringSet(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("monitoring set")
+        verbose_name_plural = _("monitoring sets")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(name="monitoringset_name_per_agency", fields=["agency", "name"])
@@ -157,6 +159,8 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -248,4 +252,6 @@ class AgencyNotice(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("agency notice")
+        verbose_name_plural = _("agency notices")
         ordering = ["-created_at"]

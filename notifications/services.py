@@ -388,7 +388,7 @@ def changes_collect_all(*, max_rounds: int = 1000) -> int:
 
 def _ensure_agency(actor: User) -> Agency:
     if actor.agency_id is None:
-        raise PermissionDenied("Monitoring sets and webhooks belong to an agency.")
+        raise PermissionDenied(_("Monitoring sets and webhooks belong to an agency."))
     return actor.agency
 
 
@@ -456,7 +456,7 @@ def monitoring_set_members_change(
     nothing is changed; at most settings.MONITORING_SET_MAX_SUBJECTS members.
     Returns {"added": n, "removed": n, "size": n}."""
     if monitoring_set.agency_id != actor.agency_id:
-        raise PermissionDenied("This monitoring set belongs to another agency.")
+        raise PermissionDenied(_("This monitoring set belongs to another agency."))
     add, remove = list(add or []), list(remove or [])
     limit = settings.MONITORING_SET_MAX_SUBJECTS
     if len(add) > limit or len(remove) > limit:
@@ -502,7 +502,7 @@ def monitoring_set_members_change(
 @transaction.atomic
 def monitoring_set_delete(*, actor: User, monitoring_set: MonitoringSet) -> None:
     if monitoring_set.agency_id != actor.agency_id:
-        raise PermissionDenied("This monitoring set belongs to another agency.")
+        raise PermissionDenied(_("This monitoring set belongs to another agency."))
     members = MonitoredSubject.objects.filter(monitoring_set=monitoring_set)
     MembershipChange.objects.create(
         monitoring_set=monitoring_set,
@@ -543,7 +543,7 @@ def webhook_create(
 
 def _own(actor: User, endpoint: WebhookEndpoint) -> None:
     if endpoint.agency_id != actor.agency_id:
-        raise PermissionDenied("This webhook belongs to another agency.")
+        raise PermissionDenied(_("This webhook belongs to another agency."))
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from redis.exceptions import RedisError
 
 from blacklists.models import ListEntry
@@ -143,7 +144,9 @@ def rating_compute(*, subject: Subject, now: datetime.datetime | None = None) ->
     """Compute and store the subject's rating under the current rule set. None when there is
     no published rule set. Refuses natural persons and other non-enterprises."""
     if not is_rated(subject):
-        raise ValidationError({"subject": "The public credit rating is for enterprises only."})
+        raise ValidationError(
+            {"subject": gettext("The public credit rating is for enterprises only.")}
+        )
     rule_set = current_rule_set()
     if rule_set is None:
         return None
@@ -247,12 +250,14 @@ def rule_set_publish(*, actor, rule_set: RuleSet) -> RuleSet:
     """Publish a draft rule set; ratings move to it as they are next read or recomputed."""
     rule_set = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
     if rule_set.published_at is not None:
-        raise ValidationError({"published_at": "This rule set is already published."})
+        raise ValidationError({"published_at": gettext("This rule set is already published.")})
     if not rule_set.rules.exists():
-        raise ValidationError({"rules": "A rule set needs at least one rule."})
+        raise ValidationError({"rules": gettext("A rule set needs at least one rule.")})
     current = RuleSet.objects.current()
     if current is not None and rule_set.version <= current.version:
-        raise ValidationError({"version": "Publish a higher version than the one in force."})
+        raise ValidationError(
+            {"version": gettext("Publish a higher version than the one in force.")}
+        )
     with audited(actor, "rating rule set published"):
         rule_set.published_at = timezone.now()
         rule_set.save(update_fields=["published_at"])

@@ -31,6 +31,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from registry.models import (
     Agency,
@@ -101,11 +102,14 @@ def ensure_may_file(actor: User, item: CatalogueItem, deciding: Agency) -> None:
     agency = actor.agency
     if agency is None or item.supplying_agency_id != agency.pk:
         raise PermissionDenied(
-            "Your agency does not supply this catalogue item: only its supplying agency files it."
+            gettext(
+                "Your agency does not supply this catalogue item: only its supplying agency "
+                "files it."
+            )
         )
     if not agency.is_same_or_superior_of(deciding):
         raise PermissionDenied(
-            "The deciding agency must be your agency or one of its subordinate agencies."
+            gettext("The deciding agency must be your agency or one of its subordinate agencies.")
         )
 
 
@@ -115,7 +119,7 @@ def ensure_manages(actor: User, record: CreditRecord) -> None:
         return
     owner = record.supplier_id or record.agency_id
     if actor.agency_id is None or actor.agency_id not in (owner, record.agency_id):
-        raise PermissionDenied("Only the agency that filed this record may change it.")
+        raise PermissionDenied(gettext("Only the agency that filed this record may change it."))
 
 
 def _needs_review(item: CatalogueItem) -> bool:
@@ -186,7 +190,7 @@ def _build(
     and choices, so only the record's own rules (`CreditRecord.clean`) run here.
     """
     if data.extra:
-        unknown = "Unknown field: not part of a credit record."
+        unknown = gettext("Unknown field: not part of a credit record.")
         raise ValidationError({name: [unknown] for name in data.extra})
     due, on_time = timeliness(data.decision_date, timezone.localdate(now))
     review = _needs_review(data.catalogue_item)
@@ -327,7 +331,9 @@ def credit_record_create(
     """
     deciding = data.deciding_agency or actor.agency
     if deciding is None:
-        raise ValidationError({"deciding_agency": "A superuser names the deciding agency."})
+        raise ValidationError(
+            {"deciding_agency": gettext("A superuser names the deciding agency.")}
+        )
     ensure_may_file(actor, data.catalogue_item, deciding)
     existing = find_existing(data, deciding)
     if existing is not None:
@@ -401,7 +407,9 @@ def credit_records_create_bulk(
         deciding = data.deciding_agency or actor.agency
         try:
             if deciding is None:
-                raise ValidationError({"deciding_agency": "A superuser names the deciding agency."})
+                raise ValidationError(
+                    {"deciding_agency": gettext("A superuser names the deciding agency.")}
+                )
             ensure_may_file(actor, data.catalogue_item, deciding)
         except (PermissionDenied, ValidationError) as exc:
             outcomes[index] = RowOutcome("invalid", errors=_error_dict(exc, "catalogue_item"))
@@ -486,11 +494,13 @@ def credit_record_confirm(*, actor: User, record: CreditRecord) -> CreditRecord:
     record = _locked(record)
     ensure_manages(actor, record)
     if not (actor.is_superuser or actor.is_reviewer):
-        raise PermissionDenied("Only a reviewer confirms credit records.")
+        raise PermissionDenied(gettext("Only a reviewer confirms credit records."))
     if record.status != CreditRecord.Status.PENDING:
-        raise ValidationError({"status": "Only a record awaiting review can be confirmed."})
+        raise ValidationError(
+            {"status": gettext("Only a record awaiting review can be confirmed.")}
+        )
     if record.created_by_id == actor.pk:
-        raise PermissionDenied("The maker of a record cannot confirm it (maker-checker).")
+        raise PermissionDenied(gettext("The maker of a record cannot confirm it (maker-checker)."))
     with audited(actor, "credit record confirmed"):
         record.status = CreditRecord.Status.CONFIRMED
         record.confirmed_by = actor
@@ -507,14 +517,16 @@ def credit_record_correct(
     """Change the correctable fields (CORRECTABLE) with a reason; the previous version stays in
     the history. A corrected negative record that needs review goes back to review."""
     if not reason or not reason.strip():
-        raise ValidationError({"reason": "A correction states its reason."})
+        raise ValidationError({"reason": gettext("A correction states its reason.")})
     unknown = sorted(set(changes) - set(CORRECTABLE))
     if unknown:
-        raise ValidationError({name: ["This field cannot be corrected."] for name in unknown})
+        raise ValidationError(
+            {name: [gettext("This field cannot be corrected.")] for name in unknown}
+        )
     record = _locked(record)
     ensure_manages(actor, record)
     if record.status == CreditRecord.Status.WITHDRAWN:
-        raise ValidationError({"status": "A withdrawn record cannot be corrected."})
+        raise ValidationError({"status": gettext("A withdrawn record cannot be corrected.")})
     changed = {k: v for k, v in changes.items() if _norm(getattr(record, k)) != _norm(v)}
     if not changed:
         return record
@@ -547,9 +559,9 @@ def credit_record_withdraw(
     once, and derived data (watch-list evidence, the change feed) follows from the outbox row."""
     errors = {}
     if not document_number or not document_number.strip():
-        errors["document_number"] = ["Cite the revoking decision's document number."]
+        errors["document_number"] = [gettext("Cite the revoking decision's document number.")]
     if not reason or not reason.strip():
-        errors["reason"] = ["State why the record is withdrawn."]
+        errors["reason"] = [gettext("State why the record is withdrawn.")]
     if errors:
         raise ValidationError(errors)
     record = _locked(record)

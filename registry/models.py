@@ -106,16 +106,23 @@ class Subject(models.Model):
         Division, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("division")
     )
     # registry.names.search_key(name) and pinyin_key(name): filled on save and bulk_create.
-    name_key = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
-    name_pinyin = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
+    name_key = models.CharField(
+        max_length=names.MAX_KEY, default="", editable=False, verbose_name=_("name key")
+    )
+    name_pinyin = models.CharField(
+        max_length=names.MAX_KEY, default="", editable=False, verbose_name=_("name pinyin")
+    )
     nonconforming_check = models.BooleanField(
         default=False,
         help_text=_(
             "A code of record whose check characters do not satisfy GB 32100 (issued before "
             "the rule was enforced); registered knowingly by a registration authority."
         ),
+        verbose_name=_("nonconforming check"),
     )
-    nonconforming_note = models.CharField(max_length=500, blank=True)
+    nonconforming_note = models.CharField(
+        max_length=500, blank=True, verbose_name=_("nonconforming note")
+    )
     registration_authority = models.ForeignKey(
         "registry.Agency",
         on_delete=models.PROTECT,
@@ -217,7 +224,9 @@ class FormerName(models.Model):
         Subject, on_delete=models.CASCADE, related_name="former_names", verbose_name=_("subject")
     )
     name = models.CharField(max_length=200, verbose_name=_("name"))
-    name_key = models.CharField(max_length=names.MAX_KEY, default="", editable=False)
+    name_key = models.CharField(
+        max_length=names.MAX_KEY, default="", editable=False, verbose_name=_("name key")
+    )
     valid_from = models.DateField(null=True, blank=True, verbose_name=_("valid from"))
     valid_until = models.DateField(verbose_name=_("valid until"))
 
@@ -262,14 +271,18 @@ class FormerIdentifier(models.Model):
         TAX_REGISTRATION = "tax_registration", _("tax registration number")
 
     subject = models.ForeignKey(
-        Subject, on_delete=models.CASCADE, related_name="former_identifiers"
+        Subject,
+        on_delete=models.CASCADE,
+        related_name="former_identifiers",
+        verbose_name=_("subject"),
     )
-    scheme = models.CharField(max_length=32, choices=Scheme.choices)
-    value = models.CharField(max_length=20, db_index=True)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_until = models.DateField(null=True, blank=True)
+    scheme = models.CharField(max_length=32, choices=Scheme.choices, verbose_name=_("scheme"))
+    value = models.CharField(max_length=20, db_index=True, verbose_name=_("value"))
+    valid_from = models.DateField(null=True, blank=True, verbose_name=_("valid from"))
+    valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
 
     class Meta:
+        verbose_name = _("former identifier")
         ordering = ["-valid_until"]
         constraints = [
             models.UniqueConstraint(
@@ -562,24 +575,35 @@ class CatalogueItem(models.Model):
             "Negative records of this item are published only once a reviewer of the filing "
             "agency confirms them (maker-checker)."
         ),
+        verbose_name=_("requires review"),
     )
     entitled_agencies = models.ManyToManyField(
         Agency,
         blank=True,
         related_name="entitled_catalogue_items",
         help_text=_("Agencies entitled by law to read this item's restricted records."),
+        verbose_name=_("entitled agencies"),
     )
     min_publicity_months = models.PositiveIntegerField(
         null=True,
         blank=True,
         help_text=_("Earliest month a penalty record may be repaired (ordinary severity)."),
+        verbose_name=_("min publicity months"),
     )
-    serious_min_publicity_months = models.PositiveIntegerField(null=True, blank=True)
+    serious_min_publicity_months = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("serious min publicity months")
+    )
     serious_publicity_months = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Maximum publicity of a serious penalty.")
+        null=True,
+        blank=True,
+        help_text=_("Maximum publicity of a serious penalty."),
+        verbose_name=_("serious publicity months"),
     )
     publicity_source = models.CharField(
-        max_length=500, blank=True, help_text=_("Where the publicity periods come from.")
+        max_length=500,
+        blank=True,
+        help_text=_("Where the publicity periods come from."),
+        verbose_name=_("publicity source"),
     )
 
     class Meta:
@@ -699,6 +723,7 @@ class CreditRecord(models.Model):
         blank=True,
         related_name="supplied_credit_records",
         help_text=_("The agency that filed the record (the deciding agency or its superior)."),
+        verbose_name=_("supplier"),
     )
     decision_number = models.CharField(
         max_length=100, blank=True, verbose_name=_("decision number")
@@ -709,32 +734,51 @@ class CreditRecord(models.Model):
     title = models.CharField(max_length=200, verbose_name=_("title"))
     content = models.TextField(validators=[facts_length], verbose_name=_("content"))
     legal_basis = models.CharField(max_length=500, blank=True, verbose_name=_("legal basis"))
-    severity = models.CharField(max_length=16, choices=Severity.choices, blank=True)
-    penalty_kind = models.CharField(max_length=100, blank=True)
-    amount_yuan = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
-    licence_kind = models.CharField(max_length=100, blank=True)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_until = models.DateField(null=True, blank=True)
+    severity = models.CharField(
+        max_length=16, choices=Severity.choices, blank=True, verbose_name=_("severity")
+    )
+    penalty_kind = models.CharField(max_length=100, blank=True, verbose_name=_("penalty kind"))
+    amount_yuan = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, blank=True, verbose_name=_("amount yuan")
+    )
+    licence_kind = models.CharField(max_length=100, blank=True, verbose_name=_("licence kind"))
+    valid_from = models.DateField(null=True, blank=True, verbose_name=_("valid from"))
+    valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
     publicity_ends_on = models.DateField(null=True, blank=True, verbose_name=_("publicity ends on"))
     # Existing rows were published before review existed; services always set this explicitly.
     status = models.CharField(
-        max_length=16, choices=CreditRecordStatus.choices, default=CreditRecordStatus.CONFIRMED
+        max_length=16,
+        choices=CreditRecordStatus.choices,
+        default=CreditRecordStatus.CONFIRMED,
+        verbose_name=_("status"),
     )
     confirmed_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
     )
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmed at"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
     due_by = models.DateField(
-        null=True, blank=True, help_text=_("7 working days after the decision (double publicity).")
+        null=True,
+        blank=True,
+        help_text=_("7 working days after the decision (double publicity)."),
+        verbose_name=_("due by"),
     )
-    on_time = models.BooleanField(null=True, blank=True)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawal_document = models.CharField(max_length=100, blank=True)
-    withdrawal_reason = models.TextField(blank=True)
-    repaired_at = models.DateTimeField(null=True, blank=True)
+    on_time = models.BooleanField(null=True, blank=True, verbose_name=_("on time"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn at"))
+    withdrawal_document = models.CharField(
+        max_length=100, blank=True, verbose_name=_("withdrawal document")
+    )
+    withdrawal_reason = models.TextField(blank=True, verbose_name=_("withdrawal reason"))
+    repaired_at = models.DateTimeField(null=True, blank=True, verbose_name=_("repaired at"))
     # Rows from before the (deciding agency, item, decision number) key was enforced.
-    legacy_unkeyed = models.BooleanField(default=False, editable=False)
+    legacy_unkeyed = models.BooleanField(
+        default=False, editable=False, verbose_name=_("legacy unkeyed")
+    )
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("created by")
     )
@@ -821,14 +865,21 @@ class CreditRecordChange(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
         REPAIRED = "repaired", _("repaired")
 
-    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="changes")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT)
-    reason = models.CharField(max_length=500, blank=True)
-    at = models.DateTimeField(default=timezone.now)
+    record = models.ForeignKey(
+        CreditRecord, on_delete=models.PROTECT, related_name="changes", verbose_name=_("record")
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("actor")
+    )
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("at"))
 
     class Meta:
+        verbose_name = _("credit record change")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -864,26 +915,43 @@ class RecordRepair(models.Model):
         GRANTED = "upheld", _("granted")
         REFUSED = "rejected", _("refused")
 
-    record = models.ForeignKey(CreditRecord, on_delete=models.PROTECT, related_name="repairs")
-    tracking_number = models.CharField(max_length=32, unique=True)
-    applicant_name = models.CharField(max_length=200)
-    contact = models.CharField(max_length=200)
-    conditions_met = ArrayField(models.CharField(max_length=32), default=list, blank=True)
-    statement = models.TextField()
+    record = models.ForeignKey(
+        CreditRecord, on_delete=models.PROTECT, related_name="repairs", verbose_name=_("record")
+    )
+    tracking_number = models.CharField(
+        max_length=32, unique=True, verbose_name=_("tracking number")
+    )
+    applicant_name = models.CharField(max_length=200, verbose_name=_("applicant name"))
+    contact = models.CharField(max_length=200, verbose_name=_("contact"))
+    conditions_met = ArrayField(
+        models.CharField(max_length=32), default=list, blank=True, verbose_name=_("conditions met")
+    )
+    statement = models.TextField(verbose_name=_("statement"))
     evidence = models.FileField(
-        upload_to=record_repair_evidence_path, storage=private_storage, blank=True
+        upload_to=record_repair_evidence_path,
+        storage=private_storage,
+        blank=True,
+        verbose_name=_("evidence"),
     )
-    filed_at = models.DateTimeField(default=timezone.now)
-    decide_by = models.DateField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    is_overdue = models.BooleanField(default=False)
-    decision_reasons = models.TextField(blank=True)
+    filed_at = models.DateTimeField(default=timezone.now, verbose_name=_("filed at"))
+    decide_by = models.DateField(verbose_name=_("decide by"))
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    is_overdue = models.BooleanField(default=False, verbose_name=_("is overdue"))
+    decision_reasons = models.TextField(blank=True, verbose_name=_("decision reasons"))
     decided_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("record repair")
         ordering = ["-filed_at"]
         indexes = [
             # The overdue sweep: pending applications by due date.

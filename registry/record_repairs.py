@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from registry.models import (
     RECORD_REPAIR_CONDITIONS,
@@ -69,22 +70,31 @@ def credit_record_repair_apply(
     )
     if not repairable(record):
         raise ValidationError(
-            {"record": "Only a published administrative penalty record can be repaired."}
+            {"record": gettext("Only a published administrative penalty record can be repaired.")}
         )
     earliest = repair_earliest(record)
     if earliest and timezone.localdate() < earliest:
         raise ValidationError(
             {
-                "record": f"Repair can be applied for from {earliest:%Y-%m-%d}, after the minimum "
-                f"publicity period."
+                "record": gettext(
+                    "Repair can be applied for from %(date)s, after the minimum publicity period."
+                )
+                % {"date": f"{earliest:%Y-%m-%d}"}
             }
         )
     if record.repairs.filter(status=RecordRepair.Status.PENDING).exists():
-        raise ValidationError({"record": "An application for this record is already pending."})
+        raise ValidationError(
+            {"record": gettext("An application for this record is already pending.")}
+        )
     conditions = sorted(set(conditions_met))
     unknown = [c for c in conditions if c not in RECORD_REPAIR_CONDITIONS]
     if unknown:
-        raise ValidationError({"conditions_met": f"Unknown conditions: {', '.join(unknown)}."})
+        raise ValidationError(
+            {
+                "conditions_met": gettext("Unknown conditions: %(codes)s.")
+                % {"codes": ", ".join(unknown)}
+            }
+        )
     application = RecordRepair(
         record=record,
         tracking_number=_tracking_number(),
@@ -118,15 +128,22 @@ def credit_record_repair_decide(
     if not actor.is_superuser and (
         not actor.is_reviewer or actor.agency_id not in (record.agency_id, record.supplier_id)
     ):
-        raise PermissionDenied("A reviewer of the deciding agency decides repair applications.")
+        raise PermissionDenied(
+            gettext("A reviewer of the deciding agency decides repair applications.")
+        )
     if application.status != RecordRepair.Status.PENDING:
-        raise ValidationError({"status": "This application is already decided."})
+        raise ValidationError({"status": gettext("This application is already decided.")})
     if not (reasons or "").strip():
-        raise ValidationError({"decision_reasons": "A decision gives its reasons."})
+        raise ValidationError({"decision_reasons": gettext("A decision gives its reasons.")})
     if grant:
         missing = sorted(set(RECORD_REPAIR_CONDITIONS) - set(application.conditions_met))
         if missing:
-            raise ValidationError({"status": f"Conditions not shown: {', '.join(missing)}."})
+            raise ValidationError(
+                {
+                    "status": gettext("Conditions not shown: %(codes)s.")
+                    % {"codes": ", ".join(missing)}
+                }
+            )
     now = timezone.now()
     with audited(actor, reasons, tracking_number=application.tracking_number):
         application.status = RecordRepair.Status.GRANTED if grant else RecordRepair.Status.REFUSED

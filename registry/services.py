@@ -51,7 +51,7 @@ def ensure_may_register(actor: User) -> Agency | None:
     if actor.is_superuser:
         return actor.agency
     if actor.agency is None or not actor.agency.is_registration_authority:
-        raise PermissionDenied("Only registration authorities may register subjects.")
+        raise PermissionDenied(gettext("Only registration authorities may register subjects."))
     return actor.agency
 
 
@@ -143,7 +143,7 @@ def _holder_for(role: RoleInput) -> Subject:
 @transaction.atomic
 def subject_role_add(*, actor: User, organisation: Subject, role: RoleInput) -> SubjectRole:
     if organisation.is_natural_person:
-        raise ValidationError({"roles": "A natural person has no organisational roles."})
+        raise ValidationError({"roles": gettext("A natural person has no organisational roles.")})
     with audited(actor, "role recorded"):
         record = SubjectRole(
             organisation=organisation,
@@ -181,7 +181,7 @@ def subject_rename(*, actor: User, subject: Subject, new_name: str, on: datetime
 @transaction.atomic
 def catalogue_item_save(*, actor: User, item: CatalogueItem) -> CatalogueItem:
     if not actor.is_superuser and (actor.agency_id != item.supplying_agency_id):
-        raise PermissionDenied("Only the supplying agency maintains its catalogue items.")
+        raise PermissionDenied(gettext("Only the supplying agency maintains its catalogue items."))
     with audited(actor, "catalogue item saved"):
         item.full_clean()
         item.save()

@@ -406,7 +406,11 @@ class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             )
         elif request.method == "POST":
             for field, errors in form.errors.items():
-                messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+                messages.error(
+                    request,
+                    gettext("%(field)s: %(errors)s")
+                    % {"field": form.fields[field].label, "errors": " ".join(errors)},
+                )
         return redirect(reverse("admin:sanctions_sanction_change", args=[sanction.pk]))
 
     @admin.action(description=_("Record feedback on selected sanctions"))

@@ -156,6 +156,7 @@ class Measure(models.Model):
         choices=MeasureApplicability.choices,
         default=MeasureApplicability.ANY,
         help_text=_("The kinds of listed subject the measure's text reaches."),
+        verbose_name=_("applies to"),
     )
     applies_to_basis = models.CharField(
         max_length=500,
@@ -164,6 +165,7 @@ class Measure(models.Model):
             "Where the measure reaches only some kinds of subject: the clause that says so "
             "(e.g. 被执行人为自然人的)."
         ),
+        verbose_name=_("applies to basis"),
     )
     duration = models.CharField(
         max_length=16,
@@ -251,13 +253,20 @@ class MeasureCoListing(models.Model):
     "失信企业为被执行人的" needs the enterprise on a judgment-debtor list too. Each row cites
     the clause of the memorandum that says so."""
 
-    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="co_listings")
-    list = models.ForeignKey(ListDefinition, on_delete=models.PROTECT, related_name="+")
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="co_listings", verbose_name=_("measure")
+    )
+    list = models.ForeignKey(
+        ListDefinition, on_delete=models.PROTECT, related_name="+", verbose_name=_("list")
+    )
     clause = models.CharField(
-        max_length=500, help_text=_("The clause of the memorandum that states the condition.")
+        max_length=500,
+        help_text=_("The clause of the memorandum that states the condition."),
+        verbose_name=_("clause"),
     )
 
     class Meta:
+        verbose_name = _("measure co listing")
         constraints = [
             models.UniqueConstraint(name="colisting_once_per_list", fields=["measure", "list"]),
             models.CheckConstraint(name="colisting_has_clause", condition=~Q(clause="")),

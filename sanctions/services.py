@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from blacklists.models import ListDefinition, ListEntry, OutboxEvent
 from registry.models import Agency, User
@@ -183,7 +184,7 @@ def pending_outbox_events(limit: int = 1000) -> list[int]:
 def _ensure_operator(actor: User | None) -> None:
     """Memoranda are national instruments: maintained by the platform operator."""
     if actor is not None and not actor.is_superuser:
-        raise PermissionDenied("Memoranda are maintained by the platform operator.")
+        raise PermissionDenied(gettext("Memoranda are maintained by the platform operator."))
 
 
 def _record_change(memorandum: Memorandum, kind: str) -> MemorandumChange:
@@ -245,9 +246,9 @@ def measure_withdraw(*, actor: User | None, measure: Measure, reason: str) -> Me
     _ensure_operator(actor)
     measure = Measure.objects.select_for_update().get(pk=measure.pk)
     if measure.withdrawn_at is not None:
-        raise ValidationError({"measure": "This measure is already withdrawn."})
+        raise ValidationError({"measure": gettext("This measure is already withdrawn.")})
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the measure is withdrawn."})
+        raise ValidationError({"reason": gettext("Say why the measure is withdrawn.")})
     with audited(actor, reason):
         measure.withdrawn_at = timezone.now()
         measure.save(update_fields=["withdrawn_at"])
@@ -331,18 +332,25 @@ def sanction_feedback_record(
     *, actor: User, sanction: Sanction, outcome: str, reason: str = ""
 ) -> SanctionFeedback:
     if not actor.is_superuser and actor.agency_id != sanction.implementing_agency_id:
-        raise PermissionDenied("Only the implementing agency reports on this sanction.")
+        raise PermissionDenied(gettext("Only the implementing agency reports on this sanction."))
     if outcome not in SanctionFeedback.Outcome.values:
         raise ValidationError(
-            {"outcome": f"Choose one of {', '.join(SanctionFeedback.Outcome.values)}."}
+            {
+                "outcome": gettext("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(SanctionFeedback.Outcome.values)}
+            }
         )
     if outcome == SanctionFeedback.Outcome.DECLINED:
         if sanction.measure.mandatory:
             raise ValidationError(
-                {"outcome": "A mandatory measure cannot be declined; only discretionary ones."}
+                {
+                    "outcome": gettext(
+                        "A mandatory measure cannot be declined; only discretionary ones."
+                    )
+                }
             )
         if not reason.strip():
-            raise ValidationError({"reason": "Say why the measure was declined."})
+            raise ValidationError({"reason": gettext("Say why the measure was declined.")})
     feedback = SanctionFeedback(
         sanction=sanction,
         agency_id=sanction.implementing_agency_id,

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from registry import identifiers
 from registry.models import Agency, CatalogueItem, Subject, User
@@ -79,12 +80,12 @@ def consultation_log_many(rows: list[Consultation]) -> None:
 def _evidence_digest(upload: UploadedFile) -> str:
     """SHA-256 of a signed consent document, after checking it is a real PDF or image."""
     if upload.size is not None and upload.size > MAX_EVIDENCE_BYTES:
-        raise ValidationError({"evidence": "The document is larger than 10 MB."})
+        raise ValidationError({"evidence": gettext("The document is larger than 10 MB.")})
     data = upload.read()
     upload.seek(0)
     if data.startswith(b"%PDF-"):
         if b"%%EOF" not in data[-1024:]:
-            raise ValidationError({"evidence": "The PDF is incomplete."})
+            raise ValidationError({"evidence": gettext("The PDF is incomplete.")})
     else:
         from io import BytesIO
 
@@ -94,9 +95,9 @@ def _evidence_digest(upload: UploadedFile) -> str:
             with Image.open(BytesIO(data)) as image:
                 image.load()  # decode the whole image, not just its header
                 if image.format not in ("PNG", "JPEG"):
-                    raise ValidationError({"evidence": "Send a PDF, PNG or JPEG scan."})
+                    raise ValidationError({"evidence": gettext("Send a PDF, PNG or JPEG scan.")})
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise ValidationError({"evidence": "Send a PDF, PNG or JPEG scan."}) from exc
+            raise ValidationError({"evidence": gettext("Send a PDF, PNG or JPEG scan.")}) from exc
     return hashlib.sha256(data).hexdigest()
 
 
@@ -122,19 +123,27 @@ def consent_grant(
     """
     if given == Consent.Given.DOCUMENT:
         if actor is None or not (actor.is_superuser or actor.agency_id == agency.pk):
-            raise PermissionDenied("An agency records consent given to itself only.")
+            raise PermissionDenied(gettext("An agency records consent given to itself only."))
         if evidence is None:
-            raise ValidationError({"evidence": "Upload the signed consent document."})
+            raise ValidationError({"evidence": gettext("Upload the signed consent document.")})
     items = list(items)
     if not all_restricted and not items:
-        raise ValidationError({"items": "Name the restricted items, or consent to all of them."})
+        raise ValidationError(
+            {"items": gettext("Name the restricted items, or consent to all of them.")}
+        )
     wrong = [i.code for i in items if i.visibility != CatalogueItem.Visibility.RESTRICTED]
     if wrong:
-        raise ValidationError({"items": [f"{code} is not a restricted item." for code in wrong]})
+        raise ValidationError(
+            {
+                "items": [
+                    gettext("%(code)s is not a restricted item.") % {"code": code} for code in wrong
+                ]
+            }
+        )
     if not purpose.is_active:
-        raise ValidationError({"purpose": "This purpose is no longer in use."})
+        raise ValidationError({"purpose": gettext("This purpose is no longer in use.")})
     if valid_until < timezone.localdate():
-        raise ValidationError({"valid_until": "The consent would already have ended."})
+        raise ValidationError({"valid_until": gettext("The consent would already have ended.")})
     consent = Consent(
         subject=subject,
         agency=agency,
@@ -169,7 +178,7 @@ def consent_withdraw(*, actor: User | None, consent: Consent, reason: str = "") 
             consent.agency_id,
         )
     ):
-        raise PermissionDenied("Only the consent's agency or the subject may withdraw it.")
+        raise PermissionDenied(gettext("Only the consent's agency or the subject may withdraw it."))
     if consent.withdrawn_at is not None:
         return consent
     with audited(actor, f"consent withdrawn: {reason}"):

@@ -136,7 +136,7 @@ def test_transitions_through_the_admin(client, make_entry, alice, bob):
     assert f"已提交审核：{entry.list.name}" in messages_of(response)[0]
 
     response = move(client, entry, "approve")
-    assert "This step needs a reviewer of the owning agency." in messages_of(response)
+    assert "此步骤须由名单所属部门的审核人办理。" in messages_of(response)
     entry.refresh_from_db()
     assert entry.state == EntryState.SUBMITTED
 
@@ -153,13 +153,13 @@ def test_transitions_through_the_admin(client, make_entry, alice, bob):
     assert (entry.state, entry.notice_reference) == (EntryState.NOTIFIED, "挂号信 XA1")
 
     response = move(client, entry, "publish")
-    assert any("objection window runs until" in m for m in messages_of(response))
+    assert any("异议期至" in m and "没有立即发布的法律依据" in m for m in messages_of(response))
     entry.refresh_from_db()
     assert entry.state == EntryState.NOTIFIED
     assert not OutboxEvent.objects.exists()
 
     response = move(client, entry, "revoke", reason="错误")
-    assert "This step needs a reviewer of the owning agency." in messages_of(response)
+    assert "此步骤须由名单所属部门的审核人办理。" in messages_of(response)
     client.force_login(bob)
     response = move(client, entry, "revoke", reason="")
     assert any(m.startswith("理由") for m in messages_of(response))  # the form asks first
@@ -173,7 +173,7 @@ def test_self_approval_is_refused_in_the_admin(client, court_list, company, bob)
     client.force_login(bob)
     move(client, entry, "submit")
     response = move(client, entry, "approve")
-    assert "Maker-checker: the entry's maker cannot approve it." in messages_of(response)
+    assert "录审分离：录入人不能审核通过自己录入的名单记录。" in messages_of(response)
     entry.refresh_from_db()
     assert entry.state == EntryState.SUBMITTED
 
@@ -202,7 +202,7 @@ def test_bulk_approve_refuses_own_entries_and_approves_the_rest(
         follow=True,
     )
     msgs = messages_of(response)
-    assert "Maker-checker: the entry's maker cannot approve it." in msgs
+    assert "录审分离：录入人不能审核通过自己录入的名单记录。" in msgs
     assert "已审核通过：1 条。" in msgs
     others.refresh_from_db()
     own.refresh_from_db()
@@ -275,7 +275,7 @@ def test_objection_decided_in_the_admin(client, published, alice, bob):
     url = f"/admin/blacklists/objection/{objection.pk}/decide/"
     client.force_login(alice)
     response = client.post(url, {"upheld": "on", "reasons": "成立"}, follow=True)
-    assert "This step needs a reviewer of the owning agency." in messages_of(response)
+    assert "此步骤须由名单所属部门的审核人办理。" in messages_of(response)
 
     client.force_login(bob)
     page = client.get(f"/admin/blacklists/objection/{objection.pk}/change/")
@@ -289,7 +289,7 @@ def test_objection_decided_in_the_admin(client, published, alice, bob):
     assert OutboxEvent.objects.filter(entry=published, kind="effect_ended").count() == 1
 
     response = client.post(url, {"upheld": "", "reasons": "再议"}, follow=True)
-    assert "This objection is already decided." in messages_of(response)
+    assert "该异议已作出决定。" in messages_of(response)
 
 
 def test_early_repair_refused_in_the_admin(client, published, bob):
@@ -306,7 +306,7 @@ def test_early_repair_refused_in_the_admin(client, published, bob):
         {"upheld": "on", "reasons": "已履行"},
         follow=True,
     )
-    assert any("Repair cannot be granted before" in m for m in messages_of(response))
+    assert any("此前不能准予信用修复" in m for m in messages_of(response))
     published.refresh_from_db()
     assert published.state == EntryState.PUBLISHED
 

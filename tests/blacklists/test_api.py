@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from blacklists import services
 from blacklists.models import EntryState, ListEntry, OutboxEvent
@@ -176,7 +177,7 @@ def test_post_400_names_the_field(court_api, court_list, company, over, field):
 def test_post_on_another_agencys_list_is_forbidden(customs_api, court_list, company):
     response = customs_api.post(ENTRIES, body(court_list, company))
     assert response.status_code == 403
-    assert "another agency" in response.json()["detail"]
+    assert response.json()["detail"] == "该名单属于其他部门。"  # the default language
     assert not ListEntry.objects.exists()
 
 
@@ -197,7 +198,7 @@ def test_transitions_through_the_api(court, court_api, bob_api, alice, company):
     # The agency's shared system token may notify, but publication needs a named person.
     shared = transition(court_api, entry, "publish", reason="依法立即公布")
     assert shared.status_code == 403
-    assert "named person" in shared.json()["detail"]
+    assert "须由具名人员办理" in shared.json()["detail"]
     published = transition(personal_api_client(alice), entry, "publish", reason="依法立即公布")
     assert published.status_code == 200
     assert published.json()["state"] == "published"
@@ -222,7 +223,7 @@ def test_return_to_draft_through_the_api(court_api, court_reviewer_api, court_li
 def test_publishing_early_is_400_with_the_state_error(alice, notified):
     response = transition(personal_api_client(alice), notified, "publish")
     assert response.status_code == 400
-    assert "objection window" in response.json()["errors"]["state"][0]
+    assert response.json()["errors"]["state"][0].startswith("异议期至 ")
     notified.refresh_from_db()
     assert notified.state == EntryState.NOTIFIED
 
@@ -244,7 +245,7 @@ def test_approval_by_a_shared_system_token_is_403(court_api, court_reviewer_api,
     entry = make_entry("submitted")
     response = transition(court_reviewer_api, entry, "approve")
     assert response.status_code == 403
-    assert "named person" in response.json()["detail"]
+    assert "须由具名人员办理" in response.json()["detail"]
     entry.refresh_from_db()
     assert entry.state == EntryState.SUBMITTED and entry.approved_by is None
 
@@ -263,7 +264,10 @@ def test_self_approval_through_the_api_is_403(bob_api, court_list, company):
     transition(bob_api, entry, "submit")
     response = transition(bob_api, entry, "approve")
     assert response.status_code == 403
-    assert "maker" in response.json()["detail"]
+    assert response.json()["detail"] == "录审分离：录入人不能审核通过自己录入的名单记录。"
+    english = bob_api.post(f"{ENTRIES}{entry.pk}/approve/", HTTP_ACCEPT_LANGUAGE="en")
+    translation.activate("zh-hans")  # the middleware leaves the thread in English
+    assert english.json()["detail"] == "Maker-checker: the entry's maker cannot approve it."
     entry.refresh_from_db()
     assert entry.state == EntryState.SUBMITTED
 

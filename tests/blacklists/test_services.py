@@ -8,13 +8,22 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from blacklists import services
 from blacklists.models import EntryState, ListEntry, Objection, OutboxEvent
 from registry.models import add_months
 from tests import factories as f
 from tests.blacklists.conftest import advance, draft, publish_now
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the refusals' English source text (the admin and API tests read them
+    in Chinese, the default language)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

@@ -94,7 +94,7 @@ def test_never_for_natural_persons(court_list, alice, bob, caac_api):
     publish(court_list, person, alice, bob)
     r = caac_api.get(f"/api/v1/subjects/{person.identifier}/rating/")
     assert r.status_code == 404
-    with pytest.raises(Exception, match="enterprises only"):
+    with pytest.raises(Exception, match="公共信用评价仅适用于企业"):
         services.rating_compute(subject=person)
     assert services.rating_current(person) is None
     assert not Rating.objects.exists()
@@ -136,7 +136,7 @@ def test_inputs_leaving_force_and_a_new_rule_set_version(company, samr):
     CreditRecord.objects.update(publicity_ends_on=soon)
     again = services.rating_current(company)
     assert again.rule_set.version == 2 and again.total == 70
-    with pytest.raises(Exception, match="already published"):
+    with pytest.raises(Exception, match="该规则集已发布"):
         services.rule_set_publish(actor=operator, rule_set=draft)
 
 

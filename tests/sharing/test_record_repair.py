@@ -89,7 +89,7 @@ def test_not_before_the_minimum_period(client, samr, samr_clerk, company):
     fresh = file_record(samr_clerk, item, company, "新罚1")
     response = apply(client, fresh)
     assert response.status_code == 200  # the form again, with the service's error
-    assert "minimum publicity" in response.content.decode()
+    assert "最短公示期届满后" in response.content.decode()
     assert not RecordRepair.objects.exists()
 
 
