@@ -68,16 +68,34 @@ def world():
         "list": court_list,
         "company": company,
         "alice": f.user("alice", court, "clerk"),
-        "bob": f.user("bob", court, "reviewer"),
+        "bob": _with_totp(f.user("bob", court, "reviewer")),
         "caac_clerk": f.user("minhang", caac, "clerk"),
     }
 
 
+def _with_totp(user):
+    """Reviewers confirm each sign-in with a TOTP code: give this one an enrolled device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    return user
+
+
 def login(page, url, username):
+    """Sign in; reviewers then confirm with a code from their TOTP device (issue 10)."""
     page.goto(f"{url}/admin/login/?next=/admin/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+    if "/admin/otp/" in page.url:
+        from django_otp.oath import totp
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        code = f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}"
+        page.locator("input[name=token]").fill(code)
+        page.locator("input[name=token]").press("Enter")
     page.wait_for_url(f"{url}/admin/")
 
 

@@ -163,7 +163,14 @@ def test_duplicate_identifier_is_400(registrar_api, company):
         "/api/v1/subjects/", valid_payload(identifier=company.identifier), format="json"
     )
     assert response.status_code == 400
-    assert "registered" in response.json()["errors"]["identifier"][0]
+    assert response.json()["errors"]["identifier"][0] == "已有以该代码登记的主体。"  # zh default
+    english = registrar_api.post(
+        "/api/v1/subjects/",
+        valid_payload(identifier=company.identifier),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "registered" in english.json()["errors"]["identifier"][0]
 
 
 def test_idempotency_key_replays_first_response(registrar_api):
