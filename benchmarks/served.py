@@ -76,6 +76,8 @@ ENV = {
     "SECURE_SSL_REDIRECT": "false",
     "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    # DEBUG off fails closed without the portal's address (issue 9): the one PDFs print.
+    "PORTAL_BASE_URL": os.environ.get("BENCH_PORTAL_BASE_URL") or "https://portal.bench.invalid",
     "API_RATE": "100000000/min",
     "API_SCREENING_RATE": "100000000/min",
 }
