@@ -42,7 +42,7 @@ RESULTS = Path(__file__).parent / "results"
 
 def setup_data() -> None:
     started = time.monotonic()
-    call_command("seed_demo", "--subjects", str(SUBJECTS), "--relations", "5000")
+    call_command("seed_demo", "--demo", "--subjects", str(SUBJECTS), "--relations", "5000")
     print(f"[bench] dataset ready in {time.monotonic() - started:.0f}s")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")

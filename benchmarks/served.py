@@ -116,7 +116,16 @@ def build_database() -> None:
     )
     if _subjects_in(SEED_DB) < SUBJECTS:  # seeding is idempotent but not free: skip it
         subprocess.run(
-            [PY, "manage.py", "seed_demo", "--subjects", str(SUBJECTS), "--relations", "5000"],
+            [
+                PY,
+                "manage.py",
+                "seed_demo",
+                "--demo",
+                "--subjects",
+                str(SUBJECTS),
+                "--relations",
+                "5000",
+            ],
             cwd=ROOT,
             env=seed_env,
             check=True,
