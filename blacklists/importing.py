@@ -31,6 +31,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from registry import identifiers
@@ -62,7 +63,7 @@ CHINESE_HEADERS = {
 OPTIONAL = {"duration_months"}
 MAX_ROWS = 10_000
 PROGRESS_EVERY = 250
-DUPLICATE = "This decision already lists this subject on this list."
+DUPLICATE = gettext_lazy("This decision already lists this subject on this list.")
 
 
 @dataclass
@@ -342,7 +343,7 @@ def import_list_entries(
                 for name, messages in exc.message_dict.items():
                     if name == NON_FIELD_ERRORS:
                         # For a new draft the only non-field rule is one entry per decision.
-                        name, messages = "decision_number", [DUPLICATE]
+                        name, messages = "decision_number", [str(DUPLICATE)]
                     elif name == "subject":  # the service's name for the input's identifier
                         name = "subject_identifier"
                     for message in messages:
@@ -362,7 +363,7 @@ def import_list_entries(
                             actor=actor, entry=entry, reason=f"bulk import {filename} row {number}"
                         )
                 except IntegrityError:  # drafted by someone else since the file was checked
-                    error(number, "decision_number", DUPLICATE)
+                    error(number, "decision_number", str(DUPLICATE))
                     continue
                 result.created_ids.append(entry.pk)
         result.errors.sort(key=_error_order)

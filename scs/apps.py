@@ -9,10 +9,7 @@ class ScsConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        from scs import (
-            checks,  # noqa: F401 - registers the deploy checks
-            schema,  # noqa: F401 - registers the OpenAPI auth extension
-        )
+        from scs import checks  # noqa: F401 - registers the deploy checks
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

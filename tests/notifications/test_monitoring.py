@@ -38,8 +38,9 @@ def test_create_with_identifiers_reports_every_bad_one_and_keeps_nothing(customs
         },
     )
     assert bad.status_code == 400
-    errors = bad.json()["errors"]["add"]
-    assert set(errors) == {"1", "2", "3"}
+    # One error shape: nested errors are flattened into field paths (scs.api).
+    errors = bad.json()["errors"]
+    assert set(errors) == {"add.1", "add.2", "add.3"}
     assert not MonitoringSet.objects.exists()
 
     ok = customs_api.post(

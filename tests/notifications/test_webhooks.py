@@ -55,7 +55,9 @@ def test_refuses_non_http_and_private_targets_unless_allowed(customs_api, settin
         "/api/v1/webhooks/",
         {"url": "https://8.8.8.8/hook", "secret": "short", "event_kinds": ["gossip"]},
     )
-    assert r.status_code == 400 and {"secret", "event_kinds"} <= set(r.json()["errors"])
+    assert r.status_code == 400 and {"secret", "event_kinds"} <= {
+        k.split(".")[0] for k in r.json()["errors"]
+    }
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     assert register(customs_api, "http://127.0.0.1:9/hook")
 
