@@ -143,7 +143,7 @@ def test_the_same_decision_twice_in_one_file(court_list, subjects, alice):
     rows = [row(court_list, subjects[0]), row(court_list, subjects[0])]
     result = import_entries(actor=alice, content=as_csv(rows), filename="b.csv", dry_run=False)
     assert [(e.row, e.field) for e in result.errors] == [(3, "decision_number")]
-    assert result.errors[0].message == "This decision already lists this subject on this list."
+    assert result.errors[0].message == "该决定已将此主体列入本名单。"  # the clerk's language
     assert not ListEntry.objects.exists()
 
 
