@@ -113,12 +113,14 @@ SKIP = re.compile(r"<(script|style|code|textarea)\b.*?</\1>", re.S | re.I)
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]{2,}(?:\s+[A-Za-z][A-Za-z'’-]+)*")
 # Not sentences: file formats, a date pattern, the language switcher's own name.
 ALLOWED = {"CSV", "XLSX", "xlsx", "Excel", "YYYY-MM-DD", "English", "UTF"}
+# Codes are not words: a USCC (or its shown prefix) mixes digits and capitals ("91330100GXM…").
+CODE = re.compile(r"[0-9A-Z]*[0-9][0-9A-Z]*[A-Z][0-9A-Z]*|[A-Z]+[0-9][0-9A-Z]*")
 
 
 def english_on(page: str, data: set[str]) -> set[str]:
     text = SKIP.sub(" ", page)
     text = re.sub(r"<[^>]+>", " ", text)
-    text = html.unescape(text)
+    text = CODE.sub(" ", html.unescape(text))
     found = set()
     for match in WORD.findall(text):
         words = [w for w in (w.strip("-'’") for w in match.split()) if w]
