@@ -574,6 +574,11 @@ class RepairApplication(models.Model):
     decision_reasons = models.TextField(
         blank=True, validators=[note_length], verbose_name=_("decision reasons")
     )
+    filed_by_subject_account = models.BooleanField(
+        default=False,
+        help_text=_("Filed signed in by a verified account of the subject itself."),
+        verbose_name=_("filed by the subject's account"),
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -646,7 +646,11 @@ def repair_apply(
     statement: str,
     evidence=None,
     actor: User | None = None,
+    verified_subject: bool = False,
 ) -> RepairApplication:
+    """Apply for credit repair of a published entry. `verified_subject=True` only when the
+    filer is signed in as the subject itself, verified (the /my/ window); it is recorded on
+    the application as `filed_by_subject_account`."""
     entry = _lock(entry)
     _expect(entry, EntryState.PUBLISHED)
     conditions = sorted(set(conditions_met))
@@ -665,6 +669,7 @@ def repair_apply(
         contact=contact,
         conditions_met=conditions,
         statement=statement,
+        filed_by_subject_account=verified_subject,
         decide_by=add_working_days(timezone.localdate(), entry.list.decision_deadline_working_days),
     )
     if evidence is not None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from blacklists.evidence import evidence_prepare
 from publicity import labels
-from publicity.selectors import SearchFilters, provinces
+from publicity.selectors import SearchFilters, provinces, special_period_bounds
 
 # Evidence: PDF or image, recognised by extension *and* by its first bytes.
 EVIDENCE_TYPES = {
@@ -177,3 +177,26 @@ class VerifyForm(forms.Form):
                 _("The file is too large (at most %(limit)s)."), params={"limit": "20 MB"}
             )
         return upload
+
+
+class SpecialReportForm(forms.Form):
+    """The period of a special credit report: within the last 5 years, start before end."""
+
+    period_from = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+    period_to = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        earliest, latest = special_period_bounds()
+        start = data.get("period_from") or earliest
+        end = data.get("period_to") or latest
+        if start > end:
+            self.add_error("period_from", _("The period starts after it ends."))
+        elif start < earliest or end > latest:
+            self.add_error("period_from", _("A special report covers at most the last 5 years."))
+        data["period_from"], data["period_to"] = start, end
+        return data

@@ -53,6 +53,19 @@ RECORD_TYPE = {
     "utility_payment": _("Utility payment"),
     "list_record": _("List record"),
     "court_judgment": _("Court judgment"),
+    "spot_check": _("Random spot-check result"),
+    "credit_commitment": _("Credit commitment"),
+}
+CHANGE_ITEM = {
+    "name": _("Name"),
+    "legal_representative": _("Legal representative"),
+    "registered_capital": _("Registered capital"),
+    "company_type": _("Company type"),
+    "business_term": _("Business term"),
+    "address": _("Address"),
+    "business_scope": _("Business scope"),
+    "shareholders": _("Shareholders"),
+    "senior_personnel": _("Directors, supervisors and managers"),
 }
 MEASURE_KIND = {"punishment": _("Punishment"), "incentive": _("Incentive")}
 MEASURE_TARGET = {
@@ -79,6 +92,44 @@ AGENCY_LEVEL = {
     "prefectural": _("Prefectural"),
     "county": _("County"),
 }
+VISIBILITY = {
+    "public": _("Open to the public"),
+    "government": _("Government only"),
+    "restricted": _("Restricted (limited sharing)"),
+}
+ENTRY_STATE = {
+    "approved": _("Approved, notice pending"),
+    "notified": _("Notified; objection window open"),
+    "published": _("Published"),
+    "ended": _("Ended"),
+}
+END_REASON = {
+    "expired": _("Expired"),
+    "repaired": _("Credit repaired"),
+    "revoked": _("Revoked"),
+    "objection_upheld": _("Objection upheld"),
+}
+SANCTION_STATUS = {"in_force": _("In force"), "lifted": _("Lifted")}
+
+OPERATING_STATUS = {
+    "operating": _("Operating"),
+    "suspended": _("Suspended"),
+    "liquidating": _("In liquidation"),
+    "closed": _("Closed"),
+}
+COMMITMENT_STATUS = {
+    "signed": _("Signed, outcome pending"),
+    "honoured": _("Honoured"),
+    "broken": _("Broken"),
+    "withdrawn": _("Withdrawn"),
+}
+SELF_INFO_FIELD = {
+    "contact_phone": _("Contact telephone"),
+    "contact_email": _("Contact e-mail"),
+    "employees": _("Number of employees"),
+    "operating_status": _("Operating status"),
+    "website": _("Website"),
+}
 
 VOCABULARIES = {
     "subject_kind": SUBJECT_KIND,
@@ -92,6 +143,14 @@ VOCABULARIES = {
     "decision": DECISION,
     "repair_condition": REPAIR_CONDITION,
     "agency_level": AGENCY_LEVEL,
+    "visibility": VISIBILITY,
+    "entry_state": ENTRY_STATE,
+    "end_reason": END_REASON,
+    "sanction_status": SANCTION_STATUS,
+    "change_item": CHANGE_ITEM,
+    "operating_status": OPERATING_STATUS,
+    "commitment_status": COMMITMENT_STATUS,
+    "self_info_field": SELF_INFO_FIELD,
 }
 
 

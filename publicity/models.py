@@ -14,7 +14,15 @@ def new_report_number() -> str:
 
 class IssuedReport(models.Model):
     """A credit report PDF as issued: its number, subject, time, language and content hash.
-    The PDF itself is not kept; /reports/<number>/ confirms a copy by its SHA-256."""
+    The PDF itself is not kept; /reports/<number>/ confirms a copy by its SHA-256.
+
+    A special credit report (专项信用报告) also records its period, audience, the data
+    version it reflects and a snapshot of its items' fingerprints, so the verification page
+    can say whether anything in it changed since it was issued."""
+
+    class Kind(models.TextChoices):
+        STANDARD = "standard", _("public credit information report")
+        SPECIAL = "special", _("special credit report")
 
     number = models.CharField(max_length=32, unique=True, default=new_report_number)
     subject = models.ForeignKey(
@@ -24,6 +32,16 @@ class IssuedReport(models.Model):
     language = models.CharField(max_length=16)
     sha256 = models.CharField(max_length=64, help_text=_("SHA-256 of the PDF as issued."))
     size = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.STANDARD)
+    audience = models.CharField(
+        max_length=16, blank=True, help_text=_("Special reports: public or subject.")
+    )
+    period_from = models.DateField(null=True, blank=True)
+    period_to = models.DateField(null=True, blank=True)
+    data_version = models.CharField(max_length=40, blank=True)
+    snapshot = models.JSONField(
+        default=dict, blank=True, help_text=_("Item key → fingerprint at issue (special reports).")
+    )
 
     class Meta:
         ordering = ["-generated_at"]

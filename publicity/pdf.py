@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from publicity.models import IssuedReport, new_report_number
-from publicity.selectors import SubjectPage
+from publicity.selectors import (
+    SpecialReport,
+    SubjectPage,
+    special_period_bounds,
+    special_report,
+)
 
 
 def verification_url(number: str) -> str:
@@ -52,3 +60,73 @@ def issue_report(page: SubjectPage, *, request=None) -> tuple[IssuedReport, byte
         size=len(content),
     )
     return report, content
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code (segno, error correction M) as a data: URI for the PDF."""
+    import segno
+
+    return segno.make(text, error="m").svg_data_uri(scale=3, border=2)
+
+
+def render_special_pdf(report: SpecialReport, *, number: str, generated_at, request=None) -> bytes:
+    """The special credit report as a tagged PDF (WeasyPrint's PDF/UA-1 variant: structure
+    tags, document title and language). Rows never split across pages; headers repeat."""
+    from weasyprint import HTML
+
+    url = verification_url(number)
+    html = render_to_string(
+        "publicity/special_report_pdf.html",
+        {
+            "report": report,
+            "subject": report.subject,
+            "number": number,
+            "generated_at": generated_at,
+            "verify_url": url,
+            "qr": qr_data_uri(url),
+        },
+        request=request,
+    )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
+
+
+@transaction.atomic
+def issue_special_report(
+    subject,
+    *,
+    period_from: datetime.date,
+    period_to: datetime.date,
+    audience: str,
+    request=None,
+) -> tuple[IssuedReport, bytes]:
+    """Render a special credit report of the period (at most 5 years back, see
+    `special_period_bounds`) and record its number, hash, data version and item snapshot.
+    Errors: ValidationError on `period_from` when the period is reversed or too long."""
+    earliest, latest = special_period_bounds()
+    if period_from > period_to:
+        raise ValidationError({"period_from": _("The period starts after it ends.")})
+    if period_from < earliest or period_to > latest:
+        raise ValidationError(
+            {"period_from": _("A special report covers at most the last 5 years.")}
+        )
+    report = special_report(
+        subject, period_from=period_from, period_to=period_to, audience=audience
+    )
+    number = new_report_number()
+    generated_at = timezone.now()
+    content = render_special_pdf(report, number=number, generated_at=generated_at, request=request)
+    issued = IssuedReport.objects.create(
+        number=number,
+        subject=subject,
+        generated_at=generated_at,
+        language=get_language() or settings.LANGUAGE_CODE,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        kind=IssuedReport.Kind.SPECIAL,
+        audience=audience,
+        period_from=period_from,
+        period_to=period_to,
+        data_version=report.data_version,
+        snapshot=report.fingerprints,
+    )
+    return issued, content

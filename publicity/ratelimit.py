@@ -22,6 +22,8 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "submit": (10, 3600),
     "verify": (30, 60),
     "track": (60, 60),
+    # /my/ sign-in and activation, per address (accounts also lock after failures).
+    "signin": (30, 600),
 }
 # scope: (requests, window in seconds) over all clients together
 DEFAULT_GLOBAL_LIMITS: dict[str, tuple[int, int]] = {
@@ -30,6 +32,7 @@ DEFAULT_GLOBAL_LIMITS: dict[str, tuple[int, int]] = {
     "submit": (1000, 3600),
     "verify": (600, 60),
     "track": (3000, 60),
+    "signin": (1500, 600),
 }
 
 

@@ -25,6 +25,11 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("subjects/<str:ref>/", views.subject, name="subject"),
     path("subjects/<str:ref>/report.pdf", views.subject_report, name="subject-report"),
+    path(
+        "subjects/<str:ref>/special-report/",
+        views.subject_special_report,
+        name="subject-special-report",
+    ),
     path("reports/<number:number>/", views.report_verify, name="report-verify"),
     path("lists/", views.lists_index, name="lists"),
     path("lists/<int:pk>/", views.list_detail, name="list"),

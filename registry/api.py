@@ -52,6 +52,20 @@ class FormerNameSerializer(serializers.Serializer):
     valid_until = serializers.DateField()
 
 
+class RegistrationChangeSerializer(serializers.Serializer):
+    item = serializers.CharField()
+    before = serializers.CharField()
+    after = serializers.CharField()
+    changed_on = serializers.DateField()
+
+
+class BusinessTermSerializer(serializers.Serializer):
+    """`until` null: no fixed term (长期)."""
+
+    start = serializers.DateField(source="business_term_from", allow_null=True)
+    until = serializers.DateField(source="business_term_until", allow_null=True)
+
+
 class RoleOutputSerializer(RevealMixin, serializers.Serializer):
     role = serializers.CharField()
     holder_identifier = serializers.SerializerMethodField()
@@ -114,6 +128,15 @@ class SubjectDetailSerializer(SubjectListSerializer):
     registration_authority = serializers.CharField(
         source="registration_authority.subject.name", default=None
     )
+    registered_capital = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        allow_null=True,
+        coerce_to_string=True,
+        help_text="In units of 10 000 yuan (万元人民币).",
+    )
+    business_term = BusinessTermSerializer(source="*", read_only=True)
+    changes = RegistrationChangeSerializer(many=True, read_only=True)
 
     class Meta(SubjectListSerializer.Meta):
         fields = [
@@ -121,6 +144,13 @@ class SubjectDetailSerializer(SubjectListSerializer):
             "established_on",
             "registration_authority",
             "nonconforming_note",
+            "legal_representative_name",
+            "registered_capital",
+            "company_type",
+            "business_term",
+            "address",
+            "business_scope",
+            "changes",
             "former_names",
             "former_identifiers",
             "roles",
@@ -159,6 +189,17 @@ class SubjectCreateSerializer(serializers.Serializer):
     established_on = serializers.DateField(required=False, allow_null=True)
     former_names = FormerNameSerializer(many=True, required=False)
     roles = RoleInputSerializer(many=True, required=False)
+    legal_representative_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=100
+    )
+    registered_capital = serializers.DecimalField(
+        max_digits=16, decimal_places=4, required=False, allow_null=True, min_value=0
+    )
+    company_type = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    business_term_from = serializers.DateField(required=False, allow_null=True)
+    business_term_until = serializers.DateField(required=False, allow_null=True)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    business_scope = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
     def validate(self, attrs):
         nonconforming = attrs.get("nonconforming_check", False)
@@ -278,6 +319,7 @@ class SubjectListCreate(generics.ListAPIView):
             roles=[services.RoleInput(**r) for r in roles],
             nonconforming_check=values["nonconforming_check"],
             nonconforming_note=values["note"],
+            facts={k: values[k] for k in services.FACT_FIELDS if k in values},
         )
         subject = selectors.subject_detail_queryset().get(pk=subject.pk)
         body = SubjectDetailSerializer(subject, context=self.get_serializer_context()).data

@@ -135,6 +135,42 @@ class Subject(models.Model):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
     )
+    # Registration facts as on the business licence (GSXT publishes them for every
+    # organisation; empty for natural persons, whose page stays name and masked ID).
+    legal_representative_name = models.CharField(
+        max_length=100,
+        blank=True,
+        verbose_name=_("legal representative"),
+        help_text=_(
+            "As registered: the legal representative, the person in charge, or the "
+            "operator of an individual business."
+        ),
+    )
+    registered_capital = models.DecimalField(
+        max_digits=16,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        verbose_name=_("registered capital"),
+        help_text=_("In units of 10 000 yuan (万元人民币), as on the licence."),
+    )
+    company_type = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. 有限责任公司（自然人投资或控股）"),
+        verbose_name=_("company type"),
+    )
+    business_term_from = models.DateField(
+        null=True, blank=True, verbose_name=_("business term from")
+    )
+    business_term_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("Empty: no fixed term (长期)."),
+        verbose_name=_("business term until"),
+    )
+    address = models.CharField(max_length=300, blank=True, verbose_name=_("address"))
+    business_scope = models.TextField(blank=True, verbose_name=_("business scope"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
@@ -310,6 +346,51 @@ class FormerIdentifier(models.Model):
                 raise ValidationError(
                     {"value": _("An organisation code has 8 characters and a check character.")}
                 )
+
+
+@pghistory.track()
+class RegistrationChange(models.Model):
+    """A change of a registration fact (变更记录), as GSXT lists them: what changed, from
+    what to what, and when the registration authority recorded it."""
+
+    class Item(models.TextChoices):
+        NAME = "name", _("name")
+        LEGAL_REPRESENTATIVE = "legal_representative", _("legal representative")
+        REGISTERED_CAPITAL = "registered_capital", _("registered capital")
+        COMPANY_TYPE = "company_type", _("company type")
+        BUSINESS_TERM = "business_term", _("business term")
+        ADDRESS = "address", _("address")
+        BUSINESS_SCOPE = "business_scope", _("business scope")
+        SHAREHOLDERS = "shareholders", _("shareholders")
+        SENIOR_PERSONNEL = "senior_personnel", _("directors, supervisors and managers")
+
+    subject = models.ForeignKey(
+        Subject, on_delete=models.CASCADE, related_name="changes", verbose_name=_("subject")
+    )
+    item = models.CharField(max_length=32, choices=Item.choices, verbose_name=_("changed item"))
+    before = models.TextField(blank=True, verbose_name=_("before the change"))
+    after = models.TextField(blank=True, verbose_name=_("after the change"))
+    changed_on = models.DateField(verbose_name=_("changed on"))
+    registration_authority = models.ForeignKey(
+        "registry.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registration authority"),
+    )
+
+    class Meta:
+        verbose_name = _("registration change")
+        verbose_name_plural = _("registration changes")
+        ordering = ["-changed_on", "-id"]
+        indexes = [
+            # Subject page and API detail: a subject's changes, newest first.
+            models.Index(name="regchange_subject_date", fields=["subject", "-changed_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} {self.item} {self.changed_on}"
 
 
 class RoleKind(models.TextChoices):
@@ -494,6 +575,8 @@ class RecordType(models.TextChoices):
     UTILITY_PAYMENT = "utility_payment", _("utility payment")
     LIST_RECORD = "list_record", _("list record")
     COURT_JUDGMENT = "court_judgment", _("court judgment")
+    SPOT_CHECK = "spot_check", _("random spot-check result (双随机抽查)")
+    CREDIT_COMMITMENT = "credit_commitment", _("credit commitment")
 
 
 # Words that betray a forbidden category of personal data (seed 001 "specific prohibitions";

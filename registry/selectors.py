@@ -30,6 +30,7 @@ from registry.models import (
     CreditRecord,
     FormerIdentifier,
     FormerName,
+    RegistrationChange,
     Subject,
     SubjectRole,
 )
@@ -58,6 +59,7 @@ def subject_detail_queryset() -> QuerySet[Subject]:
         Prefetch("roles", queryset=current_roles),
         "former_names",
         "former_identifiers",
+        Prefetch("changes", queryset=RegistrationChange.objects.order_by("-changed_on", "-pk")),
     )
 
 

@@ -16,6 +16,7 @@ from registry.models import (
     Division,
     FormerIdentifier,
     FormerName,
+    RegistrationChange,
     Subject,
     SubjectRole,
     User,
@@ -47,6 +48,87 @@ class FormerNameInput:
     valid_from: datetime.date | None = None
 
 
+# Registration facts an authority records (GSXT's 登记信息); natural persons have none.
+FACT_FIELDS = (
+    "legal_representative_name",
+    "registered_capital",
+    "company_type",
+    "business_term_from",
+    "business_term_until",
+    "address",
+    "business_scope",
+)
+# Which change-history item a fact belongs to.
+FACT_ITEM = {
+    "name": RegistrationChange.Item.NAME,
+    "legal_representative_name": RegistrationChange.Item.LEGAL_REPRESENTATIVE,
+    "registered_capital": RegistrationChange.Item.REGISTERED_CAPITAL,
+    "company_type": RegistrationChange.Item.COMPANY_TYPE,
+    "business_term_from": RegistrationChange.Item.BUSINESS_TERM,
+    "business_term_until": RegistrationChange.Item.BUSINESS_TERM,
+    "address": RegistrationChange.Item.ADDRESS,
+    "business_scope": RegistrationChange.Item.BUSINESS_SCOPE,
+}
+
+
+def _check_facts(kind: str, facts: dict) -> None:
+    given = {k: v for k, v in facts.items() if v not in (None, "")}
+    unknown = set(given) - set(FACT_FIELDS)
+    if unknown:
+        raise ValidationError({k: gettext("Not a registration fact.") for k in sorted(unknown)})
+    if kind == Subject.Kind.NATURAL_PERSON and given:
+        message = gettext("Natural persons have no registration facts.")
+        raise ValidationError({k: message for k in sorted(given)})
+
+
+@transaction.atomic
+def subject_facts_change(
+    *,
+    actor: User,
+    subject: Subject,
+    changed_on: datetime.date,
+    reason: str = "registration change",
+    **facts,
+) -> list[RegistrationChange]:
+    """Record a change of registration facts (and the name): updates the subject and writes
+    one RegistrationChange per item whose value differs, so the public page and the API show
+    the change history. Errors: PermissionDenied unless a registration authority;
+    ValidationError for unknown facts or facts of a natural person."""
+    ensure_may_register(actor)
+    _check_facts(subject.kind, {k: v for k, v in facts.items() if k != "name"})
+    # Two authorities' clerks editing at once: the second sees the first's values.
+    subject = Subject.objects.select_for_update().get(pk=subject.pk)
+    changes: dict[str, tuple[list[str], list[str]]] = {}
+    for field, value in facts.items():
+        old = getattr(subject, field)
+        if old == value:
+            continue
+        before, after = changes.setdefault(FACT_ITEM[field], ([], []))
+        before.append("" if old is None else str(old))
+        after.append("" if value is None else str(value))
+        setattr(subject, field, value)
+    if not changes:
+        return []
+    subject.full_clean()
+    with audited(actor, reason):
+        subject.save()
+        if FACT_ITEM["name"] in changes:  # renamed companies stay findable
+            FormerName.objects.create(
+                subject=subject, name=changes[FACT_ITEM["name"]][0][0], valid_until=changed_on
+            )
+        return [
+            RegistrationChange.objects.create(
+                subject=subject,
+                item=item,
+                before=" – ".join(before),
+                after=" – ".join(after),
+                changed_on=changed_on,
+                registration_authority=actor.agency,
+            )
+            for item, (before, after) in changes.items()
+        ]
+
+
 def ensure_may_register(actor: User) -> Agency | None:
     if actor.is_superuser:
         return actor.agency
@@ -71,11 +153,15 @@ def subject_register(
     nonconforming_check: bool = False,
     nonconforming_note: str = "",
     reason: str = "registration",
+    facts: dict | None = None,
 ) -> Subject:
     """Register a subject. ``nonconforming_check`` with ``nonconforming_note`` registers a
     USCC of record whose check characters fail GB 32100; the flag and the note are stored
-    on the subject, so the audit history records them with the registering user."""
+    on the subject, so the audit history records them with the registering user.
+    `facts`: registration facts (FACT_FIELDS) of an organisation."""
     authority = ensure_may_register(actor)
+    facts = facts or {}
+    _check_facts(kind, facts)
     if nonconforming_check:
         reason = f"{reason}; nonconforming check characters: {nonconforming_note}"
     with audited(actor, reason):
@@ -89,6 +175,7 @@ def subject_register(
             registration_authority=authority,
             nonconforming_check=nonconforming_check,
             nonconforming_note=nonconforming_note,
+            **{k: v for k, v in facts.items() if v is not None},
         )
         subject.full_clean()
         subject.save()

@@ -81,12 +81,14 @@ INSTALLED_APPS = [
     "registry",
     "blacklists",
     "sanctions",
+    "filings",
     "publicity",
     "sharing",
     # Above everything they read; nothing imports them.
     "opendata",
     "notifications",
     "rating",
+    "my",
 ]
 
 MIDDLEWARE = [
@@ -435,3 +437,12 @@ WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default
 WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3600.0)
 WEBHOOK_RETRY_FOR_SECONDS = env.int("WEBHOOK_RETRY_FOR_SECONDS", default=24 * 3600)
 WEBHOOK_PAUSE_AFTER_SECONDS = env.int("WEBHOOK_PAUSE_AFTER_SECONDS", default=24 * 3600)
+
+# The subject's window (/my/): its own sign-in, separate from the admin's.
+MY_LOGIN_URL = "/my/sign-in/"
+MY_LOCKOUT_FAILURES = env.int("MY_LOCKOUT_FAILURES", default=5)  # in a row, per account
+MY_LOCKOUT_MINUTES = env.int("MY_LOCKOUT_MINUTES", default=15)
+MY_SESSION_IDLE_SECONDS = env.int("MY_SESSION_IDLE_SECONDS", default=30 * 60)
+MY_SESSION_MAX_SECONDS = env.int("MY_SESSION_MAX_SECONDS", default=8 * 3600)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@credit.example")

@@ -41,6 +41,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("open-data/", include("opendata.urls")),
+    path("my/", include("my.urls")),
     path("", include("publicity.urls")),
 ]
 

@@ -442,7 +442,7 @@ def test_catalogue_fields_and_vocabularies():
 
 def test_catalogue_coverage():
     items = catalogue()
-    assert 8 <= len(items) <= 15
+    assert 8 <= len(items) <= 20
     by_type = {i["record_type"]: i for i in items}
     assert by_type["administrative_licence"]["visibility"] == "public"
     penalty = next(i for i in items if i["record_type"] == "administrative_penalty")

@@ -141,6 +141,17 @@ def test_seed_demo_is_idempotent(capsys):
         "published",
         "ended",
     }
+    # Issue 13: registration facts and their history, SAMR's lists, spot-check results.
+    from registry.models import CreditRecord, RegistrationChange
+
+    org = Subject.objects.filter(kind="enterprise", agency__isnull=True).first()
+    assert org.legal_representative_name and org.address and org.business_scope
+    assert org.company_type and org.registered_capital and org.registration_authority_id
+    assert not Subject.objects.filter(kind="natural_person").exclude(address="").exists()
+    assert RegistrationChange.objects.exists()
+    assert CreditRecord.objects.filter(catalogue_item__record_type="spot_check").exists()
+    keys = set(ListEntry.objects.values_list("list__key", flat=True))
+    assert {"samr_business_anomaly", "samr_serious_illegal"} <= keys
     call_command("seed_demo", "--demo", "--subjects", "400", "--relations", "100")
     assert counts == (
         Subject.objects.count(),

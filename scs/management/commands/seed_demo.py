@@ -69,4 +69,10 @@ class Command(BaseCommand):
             hooks.append(sanctions_demo.seed)
         except ImportError:
             pass
+        try:
+            from filings import demo as filings_demo
+
+            hooks.append(filings_demo.seed)
+        except ImportError:
+            pass
         return hooks

@@ -1,0 +1,85 @@
+"""Forms of the subject's window. Objections and repairs reuse the portal's forms (and so its
+evidence checks and storage path)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    password = forms.CharField(
+        label=_("Password"), max_length=200, strip=False, widget=forms.PasswordInput
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().replace(" ", "")
+        if not (code.isdigit() and len(code) == 6):
+            raise ValidationError(_("Enter the 6 digits your authenticator app shows."))
+        return code
+
+
+class ActivateForm(forms.Form):
+    password = forms.CharField(
+        label=_("New password"), max_length=200, strip=False, widget=forms.PasswordInput
+    )
+    password2 = forms.CharField(
+        label=_("New password again"), max_length=200, strip=False, widget=forms.PasswordInput
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].help_text = " ".join(password_validators_help_texts())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's e-mail address"), max_length=254)
+
+
+class SignCommitmentForm(forms.Form):
+    commitment_type = forms.ModelChoiceField(
+        label=_("Commitment"), queryset=None, empty_label=None, widget=forms.RadioSelect
+    )
+    agree = forms.BooleanField(
+        label=_("I have read the commitment and sign it for the subject."), required=True
+    )
+
+    def __init__(self, *args, types=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commitment_type"].queryset = types
+        self.fields["commitment_type"].label_from_instance = lambda t: f"{t.name}：{t.text}"
+
+
+class SelfInfoForm(forms.Form):
+    contact_phone = forms.CharField(label=_("Contact telephone"), max_length=40, required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    employees = forms.IntegerField(
+        label=_("Number of employees"), min_value=0, max_value=10_000_000, required=False
+    )
+    operating_status = forms.ChoiceField(label=_("Operating status"))
+    website = forms.URLField(
+        label=_("Website"), max_length=300, required=False, assume_scheme="https"
+    )
+
+    def __init__(self, *args, **kwargs):
+        from publicity.labels import OPERATING_STATUS
+
+        super().__init__(*args, **kwargs)
+        self.fields["operating_status"].choices = list(OPERATING_STATUS.items())

@@ -1,0 +1,108 @@
+"""Reads of the subject's window: the whole file of one subject, in every visibility tier.
+
+Every function takes the account's subject and filters on it; nothing here accepts an id
+from the request without that filter (an account sees its own subject, never another's).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from blacklists.models import EntryState, ListEntry, Objection, RepairApplication
+from filings import selectors as filing_selectors
+from registry.models import CreditRecord, Subject
+from sanctions.models import Sanction
+
+# The agency's working documents are not yet decisions about the subject: a draft or an
+# entry awaiting its reviewer is not shown; from approval on, the subject sees it.
+FILE_ENTRY_STATES = (
+    EntryState.APPROVED,
+    EntryState.NOTIFIED,
+    EntryState.PUBLISHED,
+    EntryState.ENDED,
+)
+
+
+@dataclass
+class SubjectFile:
+    subject: Subject
+    records: list[CreditRecord]
+    entries: list[ListEntry]
+    sanctions: list[Sanction]
+    today: datetime.date
+    commitments: list = field(default_factory=list)
+
+    @property
+    def current_records(self) -> list[CreditRecord]:
+        return [r for r in self.records if not r.out_of_publicity]
+
+    @property
+    def expired_records(self) -> list[CreditRecord]:
+        return [r for r in self.records if r.out_of_publicity]
+
+
+def subject_entries(subject: Subject) -> QuerySet[ListEntry]:
+    return (
+        ListEntry.objects.filter(subject=subject, state__in=FILE_ENTRY_STATES)
+        .select_related("list__owner__subject", "ground", "tier", "subject")
+        .order_by("-decision_date", "-pk")
+    )
+
+
+def subject_file(subject: Subject) -> SubjectFile:
+    """Every record (public, government-only, restricted; in or past publicity), every
+    entry from approval on (published or not, ended ones with their reason) and every
+    sanction on the subject (in force or lifted), with agency and legal basis, and the
+    subject's credit commitments. Five queries."""
+    today = timezone.localdate()
+    records = list(
+        CreditRecord.objects.filter(subject=subject)
+        .select_related("catalogue_item", "agency__subject")
+        .order_by("-decision_date", "-pk")
+    )
+    for record in records:
+        record.out_of_publicity = bool(
+            record.publicity_ends_on and record.publicity_ends_on <= today
+        )
+    entries = list(subject_entries(subject))
+    sanctions = list(
+        Sanction.objects.with_provenance()
+        .filter(target=subject)
+        .order_by("status", "-imposed_at", "pk")
+    )
+    commitments = list(filing_selectors.commitments_of(subject))
+    return SubjectFile(subject, records, entries, sanctions, today, commitments)
+
+
+def own_entry(subject: Subject, entry_id) -> ListEntry | None:
+    """An entry of this subject the account may act on (object to, apply to repair)."""
+    try:
+        pk = int(entry_id)
+    except (TypeError, ValueError):
+        return None
+    return subject_entries(subject).filter(pk=pk).first()
+
+
+@dataclass
+class Dispute:
+    kind: str  # objection | repair
+    item: Objection | RepairApplication
+
+    @property
+    def filed_at(self) -> datetime.datetime:
+        return self.item.filed_at
+
+
+def disputes(subject: Subject) -> list[Dispute]:
+    """Objections and repair applications about this subject's entries, signed in or
+    anonymous alike, newest first, with deadline and decision."""
+    related = ("entry__list__owner__subject",)
+    objections = Objection.objects.filter(entry__subject=subject).select_related(*related)
+    repairs = RepairApplication.objects.filter(entry__subject=subject).select_related(*related)
+    rows = [Dispute("objection", o) for o in objections]
+    rows += [Dispute("repair", r) for r in repairs]
+    return sorted(rows, key=lambda d: d.filed_at, reverse=True)
