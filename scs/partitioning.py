@@ -418,6 +418,15 @@ def maintain() -> dict[str, dict]:
             )
             before = {r[0] for r in cur.fetchall()}
             moved = _drain_default(cur, spec)
+            if not spec.by_id:
+                # A month missing between existing ones (dropped by hand, or skipped while
+                # the default held its rows) is created again.
+                cur.execute(f"SELECT {PARTMAN_SCHEMA}.partition_gap_fill(%s)", [spec.parent])
+            cur.execute(
+                f"SELECT partition_tablename FROM {PARTMAN_SCHEMA}.show_partitions(%s)",
+                [spec.parent],
+            )
+            middle = {r[0] for r in cur.fetchall()}
             cur.execute(
                 f"SELECT {PARTMAN_SCHEMA}.run_maintenance(%s, p_analyze := false,"
                 " p_jobmon := false)",
@@ -433,8 +442,8 @@ def maintain() -> dict[str, dict]:
             after = {r[0] for r in cur.fetchall()}
             report[spec.table] = {
                 "moved": moved,
-                "dropped": sorted((before - after) | set(dropped)),
-                "created": sorted(after - before),
+                "dropped": sorted((before | middle) - after | set(dropped)),
+                "created": sorted((middle | after) - before),
                 "partitions": len(after),
             }
     return report
