@@ -52,6 +52,22 @@ ensure_postgres() {
   exit 1
 }
 
+# pg_partman manages the partitioned append-only tables (scs.partitioning); the migration
+# `scs 0002_pg_partman` needs the extension's files on the server.
+ensure_partman() {
+  local version
+  version=$(psql -h "$PGHOST" -p "$PGPORT" -U postgres -tAc "SHOW server_version_num" 2>/dev/null || true)
+  version=${version:0:2}
+  if [ -z "$version" ]; then
+    say "cannot ask PostgreSQL for its version; make sure postgresql-<major>-partman is installed"
+    return
+  fi
+  local available
+  available=$(psql -h "$PGHOST" -p "$PGPORT" -U postgres -tAc \
+    "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_partman'" 2>/dev/null || true)
+  if [ "$available" != 1 ]; then apt_install "postgresql-$version-partman"; fi
+}
+
 redis_ready() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
 
 ensure_redis() {
@@ -81,6 +97,7 @@ ensure_debian_extras() {
 }
 
 ensure_postgres
+ensure_partman
 ensure_redis
 ensure_debian_extras
 say "PostgreSQL on $PGHOST:$PGPORT and Redis on $REDIS_HOST:$REDIS_PORT are up"

@@ -385,11 +385,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "rating.tasks.recompute_stale",
         "schedule": crontab(minute=45, hour=0),
     },
+    # Partitioned append-only tables (scs.partitioning): next months' partitions, strays out
+    # of the default partitions, retention.
+    "partitions-maintain": {
+        "task": "scs.tasks.maintain_partitions",
+        "schedule": crontab(minute=50, hour=3),
+    },
     # Sanctions: recompute expected sanctions and repair drift.
     "sanctions-reconcile": {
         "task": "sanctions.tasks.reconcile",
         "schedule": crontab(minute=17, hour=3),
     },
+}
+
+# Retention of the partitioned append-only tables, in days; unset keeps for ever
+# (scs.partitioning, docs/SCALING.md "Partitioned tables"). Lower bounds are enforced.
+PARTITION_RETENTION = {
+    # The access log: at least 5 years (issue 12; 征信业管理条例 第十八条), 5 × 365 + 2 days.
+    "access_log": env.int("RETENTION_ACCESS_LOG_DAYS", default=5 * 365 + 2),
+    # The registry's audit trail: the longest publicity in the sources (7 years, Jiangsu,
+    # 000) plus the limit of administrative litigation over it (3 years): 10 years.
+    "audit_events": env.int("RETENTION_AUDIT_EVENTS_DAYS", default=10 * 365 + 3),
+    # The agencies' feed: kept, because `?as_of=` and a reader starting from cursor 0 rely on
+    # every event of a sanction still in force; a number of days drops whole id ranges whose
+    # newest event is older.
+    "feed_events": env.int("RETENTION_FEED_EVENTS_DAYS", default=None),
 }
 
 # The lists app writes an outbox row with every start or end of legal effect and nudges this

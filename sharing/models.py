@@ -118,7 +118,9 @@ class Outcome(models.TextChoices):
 )
 class Consultation(models.Model):
     """The access log: one row per consultation of a subject's data by anyone, including failed
-    and empty ones. Kept at least 5 years (never deleted by the platform)."""
+    and empty ones. Kept at least 5 years: partitioned by month of `at` (scs.partitioning),
+    the daily maintenance drops whole months older than `PARTITION_RETENTION["access_log"]`
+    (5 years at least); no row is ever updated or deleted."""
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(default=timezone.now)
