@@ -11,7 +11,9 @@ import time
 
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from sanctions import services
 from sanctions.models import ConsumedOutboxEvent, Sanction, SanctionEvent
@@ -74,6 +76,62 @@ def assert_exactly_once(expected_sanctions: int) -> None:
     assert services.pending_outbox_events() == []
 
 
+KILL_ENTRIES = int(os.environ.get("RELIABILITY_KILL_ENTRIES", "10000"))
+CONVERGE_LIMIT = float(os.environ.get("RELIABILITY_CONVERGE_SECONDS", "900"))
+
+
+def seed_published(definition, clerk, n: int) -> list[int]:
+    """n published entries of n new enterprises, with the effect-started outbox events their
+    publication writes, inserted in bulk in one transaction (a fixture at scale: the due-process
+    path itself is the 40-entry test's and the lists tests' business). Returns the event ids."""
+    from registry.models import Subject
+
+    division = f.division()
+    subjects = []
+    for i in range(n):
+        s = Subject(
+            kind="enterprise",
+            identifier=f.uscc(7_000_000 + i),
+            name=f"故障测试{i}號貿易有限公司",
+            division=division,
+        )
+        s.fill_search_keys()
+        subjects.append(s)
+    ground = definition.grounds.order_by("code").first()
+    tier = definition.tiers.get(tier="general")
+    with transaction.atomic():
+        created = Subject.objects.bulk_create(subjects, batch_size=2000)
+        with connection.cursor() as cur:
+            cur.execute(
+                """
+                WITH e AS (
+                  INSERT INTO blacklists_listentry
+                    (list_id, subject_id, ground_id, tier_id, duration_months, state,
+                     decision_number, decision_date, decision_issuer, facts, created_by_id,
+                     created_at, notified_via, notice_reference, published_at, starts_on,
+                     ends_on, publicity_ends_on, end_reason, end_note, updated_at)
+                  SELECT %(list)s, s, %(ground)s, %(tier)s, 6, 'published',
+                         '（2026）执故' || s || '号', %(today)s, '杭州市中级人民法院',
+                         '有履行能力而拒不履行', %(clerk)s, now(), 'electronic', 'N-1', now(),
+                         %(today)s, %(today)s + 183, %(today)s + 183, '', '', now()
+                  FROM unnest(%(subjects)s::bigint[]) AS s ORDER BY s
+                  RETURNING id)
+                INSERT INTO blacklists_outboxevent (entry_id, kind, occurred_at)
+                SELECT id, 'effect_started', now() FROM e ORDER BY id
+                RETURNING id
+                """,
+                {
+                    "list": definition.pk,
+                    "ground": ground.pk,
+                    "tier": tier.pk,
+                    "today": timezone.localdate(),
+                    "clerk": clerk.pk,
+                    "subjects": [s.pk for s in created],
+                },
+            )
+            return sorted(row[0] for row in cur.fetchall())
+
+
 def test_worker_killed_mid_batch_loses_and_duplicates_nothing(own_redis, scene, request):
     subjects = [f.subject() for _ in range(40)]
     worker = request.getfixturevalue("celery_worker_process")
@@ -88,6 +146,63 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(own_redis, scene, 
     # The sweep (what beat runs every 30 s) finishes the job, once.
     services_sweep()
     assert_exactly_once(expected_sanctions=40 * 2)
+
+
+def test_worker_killed_at_scale_converges_by_itself(own_redis, scene, record_property):
+    """RELIABILITY_KILL_ENTRIES (default 10 000) published entries, two measures each: kill -9
+    every worker process (prefork, two children) when about a third is applied, start new
+    ones; beat (the real one, as deployed) runs throughout. Converged = no pending outbox
+    event, reconciliation against the expected set (propagation.expected_sql) finds nothing
+    missing and nothing extra, and every sanction has exactly one feed event."""
+    from scs.celery import app
+    from scs.messaging import send_now
+    from tests.reliability.processes import start_beat, start_worker
+
+    n = KILL_ENTRIES
+    events = seed_published(scene["list"], scene["clerk"], n)
+    assert len(events) == n
+    app.control.purge()
+    procs = [start_worker(concurrency=2), start_beat()]
+    try:
+        started = time.monotonic()
+        # What the publishing transaction sends after commit: one nudge naming its first event.
+        assert send_now("sanctions.tasks.process_outbox_event", events[0])
+        assert wait_for(lambda: ConsumedOutboxEvent.objects.count() >= n // 3, timeout=600)
+        procs[0].kill9()
+        killed_at = time.monotonic()
+        applied = ConsumedOutboxEvent.objects.count()
+        assert applied < n, "the workers finished before they were killed; nothing was tested"
+        # Nothing half-applied: a claim commits with its sanctions or not at all.
+        assert Sanction.objects.count() == applied * 2
+        procs[0] = start_worker(concurrency=2)
+
+        def converged() -> bool:
+            return not services.pending_outbox_events(1)
+
+        assert wait_for(converged, timeout=CONVERGE_LIMIT, interval=1.0), (
+            f"{len(services.pending_outbox_events(100_000))} events still pending; "
+            f"worker log: {procs[0].tail()}"
+        )
+        done = time.monotonic()
+    finally:
+        for proc in procs:
+            proc.stop()
+    drift = services.reconcile(fix=False)
+    sanctions = Sanction.objects.count()
+    feed = SanctionEvent.objects.count()
+    doubled = (
+        SanctionEvent.objects.values("sanction", "kind").annotate(k=Count("id")).filter(k__gt=1)
+    ).count()
+    record_property("attempts", n)
+    record_property("failures", drift.missing + drift.extra + doubled + abs(feed - sanctions))
+    record_property(
+        "figure",
+        f"{n} entries, killed at {applied}: converged {done - killed_at:.0f} s after the kill "
+        f"({done - started:.0f} s in all); {drift.missing} missing, {drift.extra} extra, "
+        f"{sanctions} sanctions, {feed} feed events",
+    )
+    assert (drift.missing, drift.extra) == (0, 0)
+    assert sanctions == n * 2 and feed == sanctions and doubled == 0
 
 
 def services_sweep() -> None:
