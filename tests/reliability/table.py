@@ -19,7 +19,7 @@ SUITES = [
     ("test_permission_matrix.py", "permission matrix (fixed cast)"),
     ("test_security.py", "abuse: sign-in lockout"),
     ("test_ratelimits.py", "abuse: throttles and proxy spoofing"),
-    ("test_load.py", "load: portal search + agency feed (locust)"),
+    ("test_load.py", "load: realistic mix stepped up, highest rate held (locust)"),
 ]
 
 _rows: OrderedDict[str, dict] = OrderedDict()
