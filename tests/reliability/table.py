@@ -56,7 +56,7 @@ def pytest_terminal_summary(terminalreporter):
         return
     lines = ["suite | attempts | failures | figure | PASS/FAIL"]
     for name, row in _rows.items():
-        if row["attempts"] == 0:
+        if row["attempts"] == 0 and row["failures"] == 0:
             verdict, figure = "SKIP", f"{row['skipped']} skipped"
         else:
             verdict = "PASS" if row["failures"] == 0 else "FAIL"
