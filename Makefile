@@ -59,8 +59,15 @@ bench: venv services
 # tests, a TCP proxy and a black-hole listener of their own (ports 6531-6532) in front of the
 # database, gunicorn on 8131; plus the abuse tests. Ends with one table:
 # suite | attempts | failures | figure | PASS/FAIL.
+# Sizes of the fault suites (issue 10): override on the command line, e.g. `make reliability
+# RELIABILITY_KILL_ENTRIES=2000 REDIS_OUTAGE_SECONDS=10`.
+RELIABILITY_KILL_ENTRIES ?= 10000
+REDIS_OUTAGE_SECONDS ?= 60
+
 reliability: venv services
-	PYTHONPATH=. REDIS_URL=redis://127.0.0.1:6390/0 $(VENV)/bin/pytest -q -p tests.reliability.table \
+	PYTHONPATH=. REDIS_URL=redis://127.0.0.1:6390/0 \
+		RELIABILITY_KILL_ENTRIES=$(RELIABILITY_KILL_ENTRIES) REDIS_OUTAGE_SECONDS=$(REDIS_OUTAGE_SECONDS) \
+		$(VENV)/bin/pytest -q -p tests.reliability.table \
 		-m "reliability or abuse" tests/reliability tests/contract tests/test_security.py \
 		tests/test_ratelimits.py
 

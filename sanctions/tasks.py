@@ -82,6 +82,10 @@ def sweep_outbox(limit: int = 1000) -> dict:
         if not batch.claimed:
             break
         events += batch.claimed
+    # Stopped at its bound with work left (a bulk load whose chain died with its worker):
+    # restart the backlog chain rather than leave 1 000 events per 30 s to the next sweeps.
+    if events >= limit and cache.add(BACKLOG_FLAG, 1, timeout=BACKLOG_FLAG_TTL):
+        enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
     boundary = services.memoranda_boundary_changes(timezone.localdate())
     changes = list(
         MemorandumChange.objects.filter(processed_at__isnull=True)
