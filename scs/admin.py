@@ -110,6 +110,47 @@ class PersonalDataAdminMixin(admin.ModelAdmin):
         )
 
 
+class AccessLoggedAdmin:
+    """Change pages that show a subject's non-public data write one access-log row per view
+    (issue 12, "every admin page showing a subject's non-public data"): who, the agency, the
+    subject, the purpose (scs.consultations.ADMIN_PURPOSE), the page as reference, and which
+    items it showed. A ModelAdmin says what a page shows with `access_log_items(request, obj)`:
+    `(subject, [{"item": ...}, ...])` when the page shows non-public data, None when it shows
+    only what the public may read. Only a page actually shown (GET, 200) is logged; forms
+    posted, redirects and refusals are not views of the data.
+
+    The writer is the sharing app's (installed through scs.consultations), so no app here
+    imports sharing.
+    """
+
+    def access_log_items(self, request, obj):
+        return None
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
+            context = getattr(response, "context_data", None) or {}
+            obj = context.get("original")
+            if obj is None:
+                from django.contrib.admin.utils import unquote
+
+                obj = self.get_object(request, unquote(object_id))
+            logged = self.access_log_items(request, obj) if obj is not None else None
+            if logged is not None:
+                from scs import consultations
+
+                subject, items = logged
+                consultations.record_consultation(
+                    user=request.user,
+                    subject=subject,
+                    channel="admin",
+                    purpose_code=consultations.ADMIN_PURPOSE,
+                    reference=f"admin:{obj._meta.label_lower}:{obj.pk}",
+                    items=items,
+                )
+        return response
+
+
 class AgencyScopedAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     """Staff of an agency see and edit only rows whose `agency_field` is their agency.
 
