@@ -220,7 +220,7 @@ class BulkFeedbackForm(forms.Form):
 
 
 @admin.register(Sanction)
-class SanctionAdmin(AccessLoggedAdmin, PersonalDataAdminMixin, admin.ModelAdmin):
+class SanctionAdmin(AccessLoggedAdmin, AuditHistoryMixin, PersonalDataAdminMixin, admin.ModelAdmin):
     """An agency sees the sanctions it implements and those its own lists caused; the
     implementing agency records its feedback here (page or bulk action), through the same
     service as the API."""
@@ -325,6 +325,9 @@ class SanctionAdmin(AccessLoggedAdmin, PersonalDataAdminMixin, admin.ModelAdmin)
                 "issuer": e.decision_issuer,
             },
         )
+
+    def history_html(self, obj) -> str:
+        return self.history(obj)
 
     @admin.display(description=_("audit history"))
     def history(self, obj):

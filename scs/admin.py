@@ -126,28 +126,38 @@ class AccessLoggedAdmin:
     def access_log_items(self, request, obj):
         return None
 
+    def _log_view(self, request, response, object_id, key: str, page: str) -> None:
+        if request.method != "GET" or getattr(response, "status_code", 0) != 200:
+            return
+        context = getattr(response, "context_data", None) or {}
+        obj = context.get(key)
+        if obj is None:
+            from django.contrib.admin.utils import unquote
+
+            obj = self.get_object(request, unquote(object_id))
+        logged = self.access_log_items(request, obj) if obj is not None else None
+        if logged is not None:
+            from scs import consultations
+
+            subject, items = logged
+            consultations.record_consultation(
+                user=request.user,
+                subject=subject,
+                channel="admin",
+                purpose_code=consultations.ADMIN_PURPOSE,
+                reference=f"admin:{obj._meta.label_lower}:{obj.pk}{page}",
+                items=items,
+            )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
-            context = getattr(response, "context_data", None) or {}
-            obj = context.get("original")
-            if obj is None:
-                from django.contrib.admin.utils import unquote
+        self._log_view(request, response, object_id, "original", "")
+        return response
 
-                obj = self.get_object(request, unquote(object_id))
-            logged = self.access_log_items(request, obj) if obj is not None else None
-            if logged is not None:
-                from scs import consultations
-
-                subject, items = logged
-                consultations.record_consultation(
-                    user=request.user,
-                    subject=subject,
-                    channel="admin",
-                    purpose_code=consultations.ADMIN_PURPOSE,
-                    reference=f"admin:{obj._meta.label_lower}:{obj.pk}",
-                    items=items,
-                )
+    def history_view(self, request, object_id, extra_context=None):
+        """The history shows past values of the same data: logged like the page."""
+        response = super().history_view(request, object_id, extra_context)
+        self._log_view(request, response, object_id, "object", ":history")
         return response
 
 
@@ -390,10 +400,44 @@ def history_table(obj, redact: dict | None = None) -> str:
 
 
 class AuditHistoryMixin:
-    """A read-only "audit history" field on a regulated object's page."""
+    """A read-only "audit history" field on a regulated object's page, and Django's own
+    "history" button pointed at the same trail (Django's view reads admin LogEntry rows, which
+    the services never write: it would show an empty page)."""
 
     history_redact: dict = {}
 
     @admin.display(description=_("audit history"))
     def audit_history(self, obj):
         return history_table(obj, redact=self.history_redact)
+
+    def history_html(self, obj) -> str:
+        """The trail shown by the history button: the audit table (override for objects whose
+        history is kept elsewhere, e.g. a sanction's feed events)."""
+        rows = history_table(obj, redact=self.history_redact)
+        return "" if rows == "—" else rows
+
+    def history_view(self, request, object_id, extra_context=None):
+        """`<pk>/history/`: the object's audit trail (who, when in Beijing time, what changed
+        old → new, why), scoped and permission-checked like the change page."""
+        from django.contrib.admin.utils import unquote
+        from django.template.response import TemplateResponse
+
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Change history: %(object)s") % {"object": obj},
+            "subtitle": None,
+            "history": self.history_html(obj),
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        with _viewer(request):
+            return _rendered(TemplateResponse(request, "admin/audit_history.html", context))
