@@ -61,6 +61,18 @@ class PersonalDataAdminMixin(admin.ModelAdmin):
 
     SEARCH_TOKEN_PREFIX = "@"  # noqa: S105 - not a password
 
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same markup, without rendering a widget template per row
+        (at 1 000 000 subjects on a loaded machine, 4 ms a row: a third of a 50-row page)."""
+        from django.contrib.admin import helpers
+
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
+
     def changelist_view(self, request, extra_context=None):
         from django.http import HttpResponseRedirect
 
@@ -221,8 +233,9 @@ def run_service(request, func, *args, success: str = "", **kwargs):
 
 # --- big tables ---------------------------------------------------------------------------
 
-# Above this many rows a filtered count is not worth its cost: the changelist says "10 000+".
-COUNT_CAP = 10_000
+# Above this many rows a filtered count is not worth its cost: the changelist offers its first
+# 40 pages of 50 (filter or search to go further).
+COUNT_CAP = 2_000
 
 
 class CheapPaginator(Paginator):
@@ -246,7 +259,10 @@ class CheapPaginator(Paginator):
             if row and row[0] > COUNT_CAP:
                 return int(row[0])
         if isinstance(qs, QuerySet):
-            return qs.values("pk")[:COUNT_CAP].count()
+            # No ORDER BY in the count: with one, PostgreSQL must find and sort every matching
+            # row before the LIMIT (an OR over a join scanned 220 000 sanctions at 1M subjects);
+            # without, it stops at the COUNT_CAP-th row in any order.
+            return qs.order_by().values("pk")[:COUNT_CAP].count()
         return len(qs)
 
 
