@@ -32,7 +32,13 @@ from blacklists.models import (
 )
 from registry.admin import shown_identifier
 from registry.models import Subject, SubjectKind
-from scs.admin import AgencyScopedAdmin, AuditHistoryMixin, CheapPaginator, run_service
+from scs.admin import (
+    AccessLoggedAdmin,
+    AgencyScopedAdmin,
+    AuditHistoryMixin,
+    CheapPaginator,
+    run_service,
+)
 from scs.admin import history_table as history_table  # re-exported for other apps' admin
 from scs.admin_site import Queue
 
@@ -218,7 +224,7 @@ def entry_queue(queryset, key, user):
 
 
 @admin.register(ListEntry)
-class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
+class ListEntryAdmin(AccessLoggedAdmin, AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "list__owner"
     form = ListEntryForm
     list_display = [
@@ -329,6 +335,13 @@ class ListEntryAdmin(AuditHistoryMixin, AgencyScopedAdmin):
                 **data,
             )
             obj.pk = created.pk
+
+    def access_log_items(self, request, entry):
+        """An entry the public cannot read (a draft, one under review or notified, one held
+        back by an objection, ended, or on a non-public list) is non-public data."""
+        if ListEntry.objects.filter(pk=entry.pk).in_publicity().exists():
+            return None
+        return entry.subject, [{"entry": entry.pk, "list": entry.list.key, "state": entry.state}]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         entry = self.get_object(request, object_id)
@@ -480,7 +493,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class DecisionAdminMixin(AuditHistoryMixin):
+class DecisionAdminMixin(AccessLoggedAdmin, AuditHistoryMixin):
     """Objections and repairs are decided through a form that calls the service."""
 
     # The file is reached only through the checked download (evidence_file).
@@ -528,6 +541,16 @@ class DecisionAdminMixin(AuditHistoryMixin):
             ),
             *super().get_urls(),
         ]
+
+    def access_log_items(self, request, obj):
+        """An objection or repair application names its filer and their contact details and
+        may carry evidence: always non-public."""
+        item = {
+            obj._meta.model_name: obj.tracking_number,
+            "entry": obj.entry_id,
+            "evidence": bool(obj.evidence),
+        }
+        return obj.entry.subject, [item]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "decision_form": DecisionForm()}
@@ -665,7 +688,7 @@ class ConfirmCandidateForm(forms.Form):
 
 
 @admin.register(WatchCandidate)
-class WatchCandidateAdmin(AuditHistoryMixin, AgencyScopedAdmin):
+class WatchCandidateAdmin(AccessLoggedAdmin, AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "watch_list__owner"
     list_display = ["title", "detected_at"]
     list_filter = ["status"]
@@ -681,6 +704,10 @@ class WatchCandidateAdmin(AuditHistoryMixin, AgencyScopedAdmin):
     ]
     actions = ["dismiss_selected"]
     change_form_template = "admin/blacklists/watchcandidate/change_form.html"
+
+    def access_log_items(self, request, candidate):
+        """A candidate (flags from three sources, not yet confirmed) is never public."""
+        return candidate.subject, [{"watch_candidate": candidate.pk}]
 
     def has_add_permission(self, request):
         return False

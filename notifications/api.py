@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -24,7 +25,7 @@ DELIVERY_CURSOR = "wd1"
 def _agency_id(request) -> int:
     agency_id = getattr(request.user, "agency_id", None)
     if agency_id is None:
-        raise PermissionDenied("Monitoring sets and webhooks belong to an agency's token.")
+        raise PermissionDenied(gettext("Monitoring sets and webhooks belong to an agency's token."))
     return agency_id
 
 
@@ -32,10 +33,12 @@ def _page_args(request, name: str, prefix: str) -> tuple[int, int]:
     try:
         after = services.decode_cursor(prefix, request.query_params.get(name))
     except ValueError as exc:
-        raise DRFValidationError({name: ["Not a cursor issued by this endpoint."]}) from exc
+        raise DRFValidationError(
+            {name: [gettext("Not a cursor issued by this endpoint.")]}
+        ) from exc
     raw = request.query_params.get("limit", "200")
     if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise DRFValidationError({"limit": ["A whole number from 1 to 1000."]})
+        raise DRFValidationError({"limit": [gettext("A whole number from 1 to 1000.")]})
     return after, int(raw)
 
 
@@ -338,6 +341,8 @@ class WebhookReplay(APIView):
         try:
             after = services.decode_cursor(DELIVERY_CURSOR, data.validated_data["after"])
         except ValueError as exc:
-            raise DRFValidationError({"after": ["Not a cursor issued by this endpoint."]}) from exc
+            raise DRFValidationError(
+                {"after": [gettext("Not a cursor issued by this endpoint.")]}
+            ) from exc
         n = services.webhook_replay(actor=request.user, endpoint=hook, after=after)
         return Response({"queued": n}, status=status.HTTP_202_ACCEPTED)

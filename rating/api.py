@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
@@ -34,11 +35,11 @@ class SubjectRating(APIView):
     def get(self, request, identifier):
         code = registry_selectors.normalised_identifier(identifier)
         if code is None:
-            raise NotFound("No subject with this identifier.")
+            raise NotFound(gettext("No subject with this identifier."))
         subject = get_object_or_404(Subject, identifier=code)
         if not services.is_rated(subject):
-            raise NotFound("The public credit rating is for enterprises only.")
+            raise NotFound(gettext("The public credit rating is for enterprises only."))
         rating = services.rating_current(subject)
         if rating is None:
-            raise NotFound("No rating rule set is published.")
+            raise NotFound(gettext("No rating rule set is published."))
         return Response({"subject": subject.identifier, **rating_document(rating)})

@@ -19,8 +19,8 @@ from registry.models import (
     SubjectRole,
     User,
 )
-from scs import consultations
 from scs.admin import (
+    AccessLoggedAdmin,
     AgencyScopedAdmin,
     AuditHistoryMixin,
     CheapPaginator,
@@ -78,7 +78,7 @@ class SubjectRoleInline(admin.TabularInline):
 
 
 @admin.register(Subject)
-class SubjectAdmin(PersonalDataAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
+class SubjectAdmin(AccessLoggedAdmin, PersonalDataAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
     """Every clerk may look subjects up; only registration authorities register them.
     Natural persons' IDs are masked unless the viewer's agency may see them."""
 
@@ -121,6 +121,13 @@ class SubjectAdmin(PersonalDataAdminMixin, AuditHistoryMixin, admin.ModelAdmin):
     @admin.display(description=_("code"))
     def masked_identifier(self, subject):
         return subject.masked_identifier
+
+    def access_log_items(self, request, subject):
+        """A natural person's page shows the full resident ID to agencies whose legal tasks
+        need it: that view is logged (a masked ID, or an organisation's code, is public)."""
+        if subject.kind == "natural_person" and selectors.may_view_personal_ids(request.user):
+            return subject, [{"identifier": "resident_id"}]
+        return None
 
     def autocomplete_label(self, subject, request) -> str:
         return subject_choice_label(subject, request.user)
@@ -251,7 +258,7 @@ class CreditRecordForm(forms.ModelForm):
 
 
 @admin.register(CreditRecord)
-class CreditRecordAdmin(AuditHistoryMixin, AgencyScopedAdmin):
+class CreditRecordAdmin(AccessLoggedAdmin, AuditHistoryMixin, AgencyScopedAdmin):
     """Clerks file records through `credit_record_create`; reviewers confirm pending negative
     records (maker-checker); changes are corrections or withdrawals with a reason."""
 
@@ -346,20 +353,11 @@ class CreditRecordAdmin(AuditHistoryMixin, AgencyScopedAdmin):
             messages.error(request, text)
         return redirect(request.get_full_path())
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and getattr(response, "status_code", 0) == 200:
-            record = self.get_object(request, object_id)
-            if record is not None and record.catalogue_item.visibility != "public":
-                consultations.record_consultation(
-                    user=request.user,
-                    subject=record.subject,
-                    channel="admin",
-                    purpose_code="",
-                    reference=f"admin:{record._meta.model_name}:{record.pk}",
-                    items=[{"record": record.pk, "item": record.catalogue_item.code}],
-                )
-        return response
+    def access_log_items(self, request, record):
+        """Government-visible and restricted records are non-public data."""
+        if record.catalogue_item.visibility == "public":
+            return None
+        return record.subject, [{"record": record.pk, "item": record.catalogue_item.code}]
 
     @admin.action(description=_("Confirm selected records (reviewer; not your own)"))
     def confirm_records(self, request, queryset):
@@ -385,7 +383,7 @@ class RecordRepairForm(forms.ModelForm):
 
 
 @admin.register(RecordRepair)
-class RecordRepairAdmin(AgencyScopedAdmin):
+class RecordRepairAdmin(AccessLoggedAdmin, AgencyScopedAdmin):
     """Repair applications for penalty records, decided by a reviewer of the deciding agency
     within 10 working days (overdue ones are flagged)."""
 
@@ -418,6 +416,12 @@ class RecordRepairAdmin(AgencyScopedAdmin):
         if agency_id is None:
             return qs.none()
         return qs.filter(Q(record__agency_id=agency_id) | Q(record__supplier_id=agency_id))
+
+    def access_log_items(self, request, repair):
+        """A repair application names its applicant and carries evidence: always logged."""
+        record = repair.record
+        item = {"record_repair": repair.tracking_number, "record": record.pk}
+        return record.subject, [{**item, "evidence": bool(repair.evidence)}]
 
     def has_add_permission(self, request):
         return False  # the public applies on the portal

@@ -290,7 +290,7 @@ class SubjectListCreate(generics.ListAPIView):
                 "older_number": match.older_scheme or None,
             }
             if match.upgraded_from:
-                body["identifier"]["note"] = (
+                body["identifier"]["note"] = gettext(
                     "A 15-digit first-generation resident ID was upgraded to 18 digits "
                     "(GB 11643-1999)."
                 )

@@ -19,6 +19,7 @@ from sanctions.models import (
     SanctionFeedback,
 )
 from scs.admin import (
+    AccessLoggedAdmin,
     AuditHistoryMixin,
     CheapPaginator,
     PersonalDataAdminMixin,
@@ -219,7 +220,7 @@ class BulkFeedbackForm(forms.Form):
 
 
 @admin.register(Sanction)
-class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+class SanctionAdmin(AccessLoggedAdmin, AuditHistoryMixin, PersonalDataAdminMixin, admin.ModelAdmin):
     """An agency sees the sanctions it implements and those its own lists caused; the
     implementing agency records its feedback here (page or bulk action), through the same
     service as the API."""
@@ -325,6 +326,9 @@ class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             },
         )
 
+    def history_html(self, obj) -> str:
+        return self.history(obj)
+
     @admin.display(description=_("audit history"))
     def history(self, obj):
         """Sanctions are written by propagation only: their history is their feed events."""
@@ -371,6 +375,11 @@ class SanctionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
             request.user.agency_id is not None
             and request.user.agency_id == sanction.implementing_agency_id
         )
+
+    def access_log_items(self, request, sanction):
+        """A sanction (who is restricted, by which measure, the feedback) is shared between
+        agencies, not published: every view is logged."""
+        return sanction.target, [{"sanction": sanction.pk, "measure": sanction.measure.code}]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         sanction = self.get_object(request, object_id)

@@ -15,7 +15,8 @@ import io
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -155,6 +156,26 @@ def _xlsx(qs, user) -> HttpResponse:
     return response
 
 
+def log_export(qs, user, fmt: str) -> int:
+    """The export writes each target's code as the viewer may see it (full resident IDs for
+    agencies whose legal tasks need them): one access-log row per exported subject, listing
+    the sanctions its lines showed, in one INSERT … SELECT over the export's own query (the
+    same filters and the same EXPORT_MAX_ROWS cut). Returns the rows written."""
+    from scs import consultations
+
+    lines = qs.annotate(
+        subject_id=F("target_id"),
+        item=JSONObject(sanction="pk", measure="measure__code"),
+    )[:EXPORT_MAX_ROWS]
+    return consultations.record_consultations(
+        user=user,
+        channel="export",
+        rows=lines,
+        purpose_code=consultations.ADMIN_PURPOSE,
+        reference=f"admin:to-enforce:{fmt}",
+    )
+
+
 def to_enforce_view(request):
     user = request.user
     if not (user.is_active and user.is_staff and (user.is_superuser or user.agency_id)):
@@ -167,10 +188,9 @@ def to_enforce_view(request):
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     qs = to_enforce_queryset(agency_id=agency_id, data=data)
     export = request.GET.get("export")
-    if export == "csv":
-        return _csv(qs, user)
-    if export == "xlsx":
-        return _xlsx(qs, user)
+    if export in ("csv", "xlsx"):
+        log_export(qs, user, export)
+        return _csv(qs, user) if export == "csv" else _xlsx(qs, user)
     try:
         page = max(1, int(request.GET.get("p", "1")))
     except ValueError:

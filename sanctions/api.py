@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -25,7 +26,9 @@ MAX_SCREENING = 10_000
 def caller_agency_id(request) -> int:
     agency_id = getattr(request.user, "agency_id", None)
     if agency_id is None:
-        raise PermissionDenied("Sanction data is scoped to an implementing agency's token.")
+        raise PermissionDenied(
+            gettext("Sanction data is scoped to an implementing agency's token.")
+        )
     return agency_id
 
 
@@ -135,10 +138,12 @@ class SanctionFeed(APIView):
         try:
             after = selectors.decode_cursor(request.query_params.get("after"))
         except ValueError as exc:
-            raise DRFValidationError({"after": ["Not a cursor issued by this feed."]}) from exc
+            raise DRFValidationError(
+                {"after": [gettext("Not a cursor issued by this feed.")]}
+            ) from exc
         raw_limit = request.query_params.get("limit", "200")
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
-            raise DRFValidationError({"limit": ["A whole number from 1 to 1000."]})
+            raise DRFValidationError({"limit": [gettext("A whole number from 1 to 1000.")]})
         events, has_more = selectors.feed_page(
             agency_id=agency_id, after=after, limit=int(raw_limit)
         )
@@ -269,13 +274,15 @@ class Screening(APIView):
             }
             if r.upgraded_from:
                 item["upgraded_from_15_digits"] = True
-                item["note"] = "A 15-digit first-generation resident ID was upgraded to 18 digits."
+                item["note"] = gettext(
+                    "A 15-digit first-generation resident ID was upgraded to 18 digits."
+                )
             if r.matched_by:
                 item["matched_by"] = r.matched_by
             if r.scheme == "resident_id":
                 if not implements:
                     item["answered"] = False
-                    item["detail"] = (
+                    item["detail"] = gettext(
                         "Natural persons are screened only for agencies that implement measures."
                     )
                     results.append(item)

@@ -376,6 +376,15 @@ class Sanction(models.Model):
             models.Index(name="sanction_entry_status", fields=["entry", "status"]),
             # Memorandum change and reconciliation: a measure's sanctions.
             models.Index(name="sanction_measure_status", fields=["measure", "status"]),
+            # The admin's "to enforce" page: an agency's sanctions in force, newest first, one
+            # page at a time (sanctions.admin_enforce.to_enforce_queryset). Without it the page
+            # sorted all of CAAC's 25 000 sanctions (and ran the last-feedback subquery for
+            # each) to show 100: 300 ms at 1 000 000 subjects.
+            models.Index(
+                name="sanction_agency_live_newest",
+                fields=["implementing_agency", "-imposed_at", "-id"],
+                condition=Q(status="in_force"),
+            ),
         ]
 
     def __str__(self) -> str:

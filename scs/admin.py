@@ -61,6 +61,18 @@ class PersonalDataAdminMixin(admin.ModelAdmin):
 
     SEARCH_TOKEN_PREFIX = "@"  # noqa: S105 - not a password
 
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same markup, without rendering a widget template per row
+        (at 1 000 000 subjects on a loaded machine, 4 ms a row: a third of a 50-row page)."""
+        from django.contrib.admin import helpers
+
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(gettext("Select this object for an action - {}"), str(obj)),
+        )
+
     def changelist_view(self, request, extra_context=None):
         from django.http import HttpResponseRedirect
 
@@ -108,6 +120,57 @@ class PersonalDataAdminMixin(admin.ModelAdmin):
         return shown_identifier(
             subject.identifier, subject.kind, reveal=may_view_personal_ids(request.user)
         )
+
+
+class AccessLoggedAdmin:
+    """Change pages that show a subject's non-public data write one access-log row per view
+    (issue 12, "every admin page showing a subject's non-public data"): who, the agency, the
+    subject, the purpose (scs.consultations.ADMIN_PURPOSE), the page as reference, and which
+    items it showed. A ModelAdmin says what a page shows with `access_log_items(request, obj)`:
+    `(subject, [{"item": ...}, ...])` when the page shows non-public data, None when it shows
+    only what the public may read. Only a page actually shown (GET, 200) is logged; forms
+    posted, redirects and refusals are not views of the data.
+
+    The writer is the sharing app's (installed through scs.consultations), so no app here
+    imports sharing.
+    """
+
+    def access_log_items(self, request, obj):
+        return None
+
+    def _log_view(self, request, response, object_id, key: str, page: str) -> None:
+        if request.method != "GET" or getattr(response, "status_code", 0) != 200:
+            return
+        context = getattr(response, "context_data", None) or {}
+        obj = context.get(key)
+        if obj is None:
+            from django.contrib.admin.utils import unquote
+
+            obj = self.get_object(request, unquote(object_id))
+        logged = self.access_log_items(request, obj) if obj is not None else None
+        if logged is not None:
+            from scs import consultations
+
+            subject, items = logged
+            consultations.record_consultation(
+                user=request.user,
+                subject=subject,
+                channel="admin",
+                purpose_code=consultations.ADMIN_PURPOSE,
+                reference=f"admin:{obj._meta.label_lower}:{obj.pk}{page}",
+                items=items,
+            )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        self._log_view(request, response, object_id, "original", "")
+        return response
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The history shows past values of the same data: logged like the page."""
+        response = super().history_view(request, object_id, extra_context)
+        self._log_view(request, response, object_id, "object", ":history")
+        return response
 
 
 class AgencyScopedAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
@@ -170,8 +233,9 @@ def run_service(request, func, *args, success: str = "", **kwargs):
 
 # --- big tables ---------------------------------------------------------------------------
 
-# Above this many rows a filtered count is not worth its cost: the changelist says "10 000+".
-COUNT_CAP = 10_000
+# Above this many rows a filtered count is not worth its cost: the changelist offers its first
+# 40 pages of 50 (filter or search to go further).
+COUNT_CAP = 2_000
 
 
 class CheapPaginator(Paginator):
@@ -195,7 +259,10 @@ class CheapPaginator(Paginator):
             if row and row[0] > COUNT_CAP:
                 return int(row[0])
         if isinstance(qs, QuerySet):
-            return qs.values("pk")[:COUNT_CAP].count()
+            # No ORDER BY in the count: with one, PostgreSQL must find and sort every matching
+            # row before the LIMIT (an OR over a join scanned 220 000 sanctions at 1M subjects);
+            # without, it stops at the COUNT_CAP-th row in any order.
+            return qs.order_by().values("pk")[:COUNT_CAP].count()
         return len(qs)
 
 
@@ -349,10 +416,44 @@ def history_table(obj, redact: dict | None = None) -> str:
 
 
 class AuditHistoryMixin:
-    """A read-only "audit history" field on a regulated object's page."""
+    """A read-only "audit history" field on a regulated object's page, and Django's own
+    "history" button pointed at the same trail (Django's view reads admin LogEntry rows, which
+    the services never write: it would show an empty page)."""
 
     history_redact: dict = {}
 
     @admin.display(description=_("audit history"))
     def audit_history(self, obj):
         return history_table(obj, redact=self.history_redact)
+
+    def history_html(self, obj) -> str:
+        """The trail shown by the history button: the audit table (override for objects whose
+        history is kept elsewhere, e.g. a sanction's feed events)."""
+        rows = history_table(obj, redact=self.history_redact)
+        return "" if rows == "—" else rows
+
+    def history_view(self, request, object_id, extra_context=None):
+        """`<pk>/history/`: the object's audit trail (who, when in Beijing time, what changed
+        old → new, why), scoped and permission-checked like the change page."""
+        from django.contrib.admin.utils import unquote
+        from django.template.response import TemplateResponse
+
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Change history: %(object)s") % {"object": obj},
+            "subtitle": None,
+            "history": self.history_html(obj),
+            "module_name": str(capfirst(self.opts.verbose_name_plural)),
+            "object": obj,
+            "opts": self.opts,
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        with _viewer(request):
+            return _rendered(TemplateResponse(request, "admin/audit_history.html", context))

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
@@ -63,7 +64,7 @@ class AgencyTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, token):
         from knox.crypto import hash_token
 
-        msg = "Invalid token."
+        msg = gettext("Invalid token.")
         token = token.decode("utf-8")
         candidates = (
             get_token_model()
@@ -95,7 +96,8 @@ class StrictPageSize:
                 raise exceptions.ValidationError(
                     {
                         self.page_size_query_param: [
-                            f"A whole number from 1 to {self.max_page_size}."
+                            gettext("A whole number from 1 to %(max)d.")
+                            % {"max": self.max_page_size}
                         ]
                     }
                 )
@@ -159,7 +161,7 @@ def exception_handler(exc, context):
             if isinstance(response.data, dict)
             else {"non_field_errors": response.data}
         )
-        response.data = {"detail": "Invalid input.", "errors": flatten_errors(errors)}
+        response.data = {"detail": gettext("Invalid input."), "errors": flatten_errors(errors)}
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": response.data["detail"]}
     return response
@@ -197,18 +199,23 @@ class SafeJSONParser(JSONParser):
         limit = settings.API_MAX_JSON_BYTES
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:
-            raise exceptions.ParseError(f"The JSON body is larger than {limit} bytes.")
+            raise exceptions.ParseError(
+                gettext("The JSON body is larger than %(limit)d bytes.") % {"limit": limit}
+            )
         if not raw.strip():
-            raise exceptions.ParseError("The JSON body is empty.")
+            raise exceptions.ParseError(gettext("The JSON body is empty."))
         try:
             data = json.loads(raw.decode(settings.DEFAULT_CHARSET))
         except RecursionError as exc:
-            raise exceptions.ParseError("The JSON body is nested too deeply.") from exc
+            raise exceptions.ParseError(gettext("The JSON body is nested too deeply.")) from exc
         except (ValueError, UnicodeDecodeError) as exc:
-            raise exceptions.ParseError(f"JSON parse error: {exc}") from exc
+            raise exceptions.ParseError(
+                gettext("JSON parse error: %(error)s") % {"error": exc}
+            ) from exc
         if _depth_exceeds(data, settings.API_MAX_JSON_DEPTH):
             raise exceptions.ParseError(
-                f"The JSON body is nested deeper than {settings.API_MAX_JSON_DEPTH} levels."
+                gettext("The JSON body is nested deeper than %(depth)d levels.")
+                % {"depth": settings.API_MAX_JSON_DEPTH}
             )
         return data
 
@@ -233,7 +240,7 @@ def _depth_exceeds(data, limit: int) -> bool:
 class IsAgencyUser(permissions.IsAuthenticated):
     """Authenticated and acting for an agency (or a superuser)."""
 
-    message = "This API is for agency systems: authenticate with an agency token."
+    message = gettext_lazy("This API is for agency systems: authenticate with an agency token.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -314,7 +321,9 @@ def idempotent(view_method):
         if not key:
             return view_method(self, request, *args, **kwargs)
         if len(key) > 200:
-            raise exceptions.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": [gettext("At most 200 characters.")]}
+            )
         body_hash = hashlib.sha256(
             json.dumps(request.data, sort_keys=True, default=str).encode()
         ).hexdigest()
@@ -338,7 +347,11 @@ def idempotent(view_method):
             if not fresh:
                 if record.request_hash != body_hash or record.path != request.path:
                     return Response(
-                        {"detail": "This Idempotency-Key was used for a different request."},
+                        {
+                            "detail": gettext(
+                                "This Idempotency-Key was used for a different request."
+                            )
+                        },
                         status=status.HTTP_422_UNPROCESSABLE_ENTITY,
                     )
                 if record.status_code is not None:
@@ -366,7 +379,9 @@ class ClosedInputSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         unknown = {}
         if hasattr(data, "keys"):
-            unknown = {name: ["Unknown field."] for name in data.keys() if name not in self.fields}
+            unknown = {
+                name: [gettext("Unknown field.")] for name in data.keys() if name not in self.fields
+            }
         try:
             value = super().to_internal_value(data)
         except exceptions.ValidationError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from scs.admin import AccessLoggedAdmin
 from sharing import selectors
 from sharing.models import Consent, Consultation, Purpose, UsageFlag
 
@@ -65,10 +66,14 @@ class ConsultationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdmin):
+class ConsentAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
     list_display = ["subject", "agency", "purpose", "valid_until", "withdrawn_at"]
     raw_id_fields = ["subject", "agency"]
     exclude = ["evidence"]
+
+    def access_log_items(self, request, consent):
+        """A consent (who allowed which agency to read what, and why) is never public."""
+        return consent.subject, [{"consent": consent.pk, "purpose": consent.purpose.code}]
 
     def get_queryset(self, request):
         qs = super().get_queryset(request).select_related("subject", "agency", "purpose")

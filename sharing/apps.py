@@ -11,4 +11,6 @@ class SharingConfig(AppConfig):
         from scs import consultations
         from sharing import services
 
-        consultations.install_writer(services.consultation_log)
+        consultations.install_writer(
+            services.consultation_log, many=services.consultation_log_per_subject
+        )

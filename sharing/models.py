@@ -101,6 +101,7 @@ class Channel(models.TextChoices):
     FILE = "file", _("file")
     CREDIT_CHECK = "credit_check", _("credit check")
     ADMIN = "admin", _("admin page")
+    EXPORT = "export", _("export")
     COMMAND = "command", _("operations command")
 
 

@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from registry import identifiers
 from registry.credit_records import RecordInput
@@ -46,7 +47,7 @@ def parse_body(raw: bytes, content_type: str) -> list:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BatchError("The body must be UTF-8 JSON or JSON Lines.") from exc
+        raise BatchError(gettext("The body must be UTF-8 JSON or JSON Lines.")) from exc
     stripped = text.lstrip()
     if (
         "ndjson" in content_type
@@ -60,18 +61,21 @@ def parse_body(raw: bytes, content_type: str) -> list:
             try:
                 rows.append(json.loads(line))
             except ValueError as exc:
-                raise BatchError(f"Line {number} is not valid JSON.") from exc
+                raise BatchError(gettext("Line %(n)d is not valid JSON.") % {"n": number}) from exc
     else:
         try:
             rows = json.loads(text or "null")
         except ValueError as exc:
-            raise BatchError("The body is not valid JSON.") from exc
+            raise BatchError(gettext("The body is not valid JSON.")) from exc
         if isinstance(rows, dict) and isinstance(rows.get("records"), list):
             rows = rows["records"]
     if not isinstance(rows, list):
-        raise BatchError("Send a JSON array of records, or JSON Lines.")
+        raise BatchError(gettext("Send a JSON array of records, or JSON Lines."))
     if len(rows) > MAX_BATCH:
-        raise BatchError(f"At most {MAX_BATCH} records per request; send the rest separately.")
+        raise BatchError(
+            gettext("At most %(n)d records per request; send the rest separately.")
+            % {"n": MAX_BATCH}
+        )
     return rows
 
 
@@ -119,7 +123,7 @@ def _date(value, name: str, errors: dict) -> datetime.date | None:
     try:
         return datetime.date.fromisoformat(str(value).strip())
     except ValueError:
-        errors[name] = ["Use a date as YYYY-MM-DD."]
+        errors[name] = [gettext("Use a date as YYYY-MM-DD.")]
         return None
 
 
@@ -128,27 +132,31 @@ def _text(row: dict, name: str, errors: dict, *, max_length: int, required=False
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[name] = ["Must be text."]
+        errors[name] = [gettext("Must be text.")]
         return ""
     value = value.replace("\x00", "").strip()
     if required and not value:
-        errors[name] = ["This field is required."]
+        errors[name] = [gettext("This field is required.")]
     elif len(value) > max_length:
-        errors[name] = [f"At most {max_length} characters."]
+        errors[name] = [gettext("At most %(n)d characters.") % {"n": max_length}]
     return value
 
 
 def parse_row(row, lookups: Lookups) -> RecordInput | dict:
     """A RecordInput, or a dict of field errors (every problem of the row at once)."""
     if not isinstance(row, dict):
-        return {"non_field_errors": ["Each record is a JSON object."]}
+        return {"non_field_errors": [gettext("Each record is a JSON object.")]}
     errors: dict[str, list[str]] = {}
-    extra = {k: ["Unknown field: not part of a credit record."] for k in row if k not in TOP_FIELDS}
+    extra = {
+        k: [gettext("Unknown field: not part of a credit record.")]
+        for k in row
+        if k not in TOP_FIELDS
+    }
     errors.update(extra)
     raw_subject = row.get("subject_identifier")
     subject = None
     if not raw_subject:
-        errors["subject_identifier"] = ["This field is required."]
+        errors["subject_identifier"] = [gettext("This field is required.")]
     else:
         try:
             code, _scheme = identifiers.validate_identifier(str(raw_subject))
@@ -157,21 +165,25 @@ def parse_row(row, lookups: Lookups) -> RecordInput | dict:
         else:
             subject = lookups.subjects.get(code)
             if subject is None:
-                errors["subject_identifier"] = ["No subject with this identifier is registered."]
+                errors["subject_identifier"] = [
+                    gettext("No subject with this identifier is registered.")
+                ]
     item = lookups.items.get(str(row.get("catalogue_item") or "").strip())
     if item is None:
-        errors["catalogue_item"] = ["Unknown catalogue item code: see GET /api/v1/catalogue/."]
+        errors["catalogue_item"] = [
+            gettext("Unknown catalogue item code: see GET /api/v1/catalogue/.")
+        ]
     deciding = None
     if row.get("deciding_agency") not in (None, ""):
         deciding = lookups.agencies.get(_code(row.get("deciding_agency")) or "")
         if deciding is None:
-            errors["deciding_agency"] = ["No agency with this code."]
+            errors["deciding_agency"] = [gettext("No agency with this code.")]
     decision_number = _text(row, "decision_number", errors, max_length=100, required=True)
     decision_date = _date(row.get("decision_date"), "decision_date", errors)
     if decision_date is None and "decision_date" not in errors:
-        errors["decision_date"] = ["This field is required."]
+        errors["decision_date"] = [gettext("This field is required.")]
     elif decision_date and decision_date > timezone.localdate():
-        errors["decision_date"] = ["A decision date cannot be in the future."]
+        errors["decision_date"] = [gettext("A decision date cannot be in the future.")]
     content = _text(row, "content", errors, max_length=20_000, required=True)
     values = {
         "title": _text(row, "title", errors, max_length=200),
@@ -181,18 +193,18 @@ def parse_row(row, lookups: Lookups) -> RecordInput | dict:
     kind = item.record_type if item else None
     if penalty is not None:
         if kind != "administrative_penalty" and item is not None:
-            errors["penalty"] = ["Only penalty items take a penalty object."]
+            errors["penalty"] = [gettext("Only penalty items take a penalty object.")]
         elif not isinstance(penalty, dict):
-            errors["penalty"] = ["Must be an object with kind, amount_yuan, severity."]
+            errors["penalty"] = [gettext("Must be an object with kind, amount_yuan, severity.")]
         else:
             values.update(_penalty(penalty, errors))
     elif kind == "administrative_penalty":
-        errors["penalty"] = ["A penalty record needs its penalty object (kind, severity)."]
+        errors["penalty"] = [gettext("A penalty record needs its penalty object (kind, severity).")]
     if licence is not None:
         if kind != "administrative_licence" and item is not None:
-            errors["licence"] = ["Only licence items take a licence object."]
+            errors["licence"] = [gettext("Only licence items take a licence object.")]
         elif not isinstance(licence, dict):
-            errors["licence"] = ["Must be an object with kind, valid_from, valid_until."]
+            errors["licence"] = [gettext("Must be an object with kind, valid_from, valid_until.")]
         else:
             values.update(_licence(licence, errors))
     if errors:
@@ -211,11 +223,11 @@ def parse_row(row, lookups: Lookups) -> RecordInput | dict:
 def _penalty(raw: dict, errors: dict) -> dict:
     for key in raw:
         if key not in PENALTY_FIELDS:
-            errors[f"penalty.{key}"] = ["Unknown field."]
+            errors[f"penalty.{key}"] = [gettext("Unknown field.")]
     out = {"penalty_kind": str(raw.get("kind") or "").strip()[:100]}
     severity = raw.get("severity") or Severity.ORDINARY
     if severity not in Severity.values:
-        errors["penalty.severity"] = ["One of: ordinary, serious."]
+        errors["penalty.severity"] = [gettext("One of: ordinary, serious.")]
     out["severity"] = severity
     amount = raw.get("amount_yuan")
     if amount not in (None, ""):
@@ -227,14 +239,16 @@ def _penalty(raw: dict, errors: dict) -> dict:
                 raise decimal.InvalidOperation
             out["amount_yuan"] = value.quantize(decimal.Decimal("0.01"))
         except (decimal.InvalidOperation, ValueError):
-            errors["penalty.amount_yuan"] = ["A non-negative amount in yuan, e.g. 5000.00."]
+            errors["penalty.amount_yuan"] = [
+                gettext("A non-negative amount in yuan, e.g. 5000.00.")
+            ]
     return out
 
 
 def _licence(raw: dict, errors: dict) -> dict:
     for key in raw:
         if key not in LICENCE_FIELDS:
-            errors[f"licence.{key}"] = ["Unknown field."]
+            errors[f"licence.{key}"] = [gettext("Unknown field.")]
     return {
         "licence_kind": str(raw.get("kind") or "").strip()[:100],
         "valid_from": _date(raw.get("valid_from"), "licence.valid_from", errors),

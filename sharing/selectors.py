@@ -16,6 +16,7 @@ import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from blacklists.models import EntryState, ListEntry, ListKind
 from blacklists.selectors import entries_visible_to
@@ -24,7 +25,7 @@ from registry.models import CatalogueItem, CreditRecord, Subject, User
 from sanctions.models import Sanction
 from sharing.models import Consent, Consultation, Purpose
 
-HOW_TO_CONSENT = (
+HOW_TO_CONSENT = gettext_lazy(
     "Restricted records exist. They are shared only with the subject's written consent for this "
     "agency and purpose (Shanghai Social Credit Regulations art. 17): upload the signed consent "
     "with POST /api/v1/consents/, then consult the file again."
@@ -33,7 +34,7 @@ HOW_TO_CONSENT = (
 
 class PurposeError(ValueError):
     def __init__(self, purposes: list[dict]):
-        super().__init__("invalid purpose")
+        super().__init__(gettext_lazy("No such purpose of consultation."))
         self.purposes = purposes
 
 

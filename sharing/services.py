@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -75,6 +75,55 @@ def consultation_log(
 def consultation_log_many(rows: list[Consultation]) -> None:
     """Many rows in one INSERT (a credit check of 1 000 subjects)."""
     Consultation.objects.bulk_create(rows, batch_size=1000)
+
+
+def consultation_log_per_subject(
+    *,
+    user: User,
+    channel: str,
+    rows: QuerySet,
+    purpose_code: str = "",
+    reference: str = "",
+) -> int:
+    """One access-log row per subject of an export, written by one INSERT … SELECT (no row
+    per subject crosses the wire): `rows` is a queryset of the exported lines with two
+    columns, `subject_id` and `item` (a JSON object naming what the line showed, e.g.
+    JSONObject(sanction="pk", measure="measure__code")); lines of one subject are gathered
+    into that subject's row (`items`, in the order of the export). Returns the rows written.
+
+    Append-only like every access-log row; who, agency, purpose and reference as in
+    `consultation_log`.
+    """
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    inner, params = rows.values("subject_id", "item").query.sql_with_params()
+    table = Consultation._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            INSERT INTO {table}
+              (at, user_id, username, agency_id, subject_id, asked, channel, purpose,
+               reference, outcome, items, restricted_withheld)
+            SELECT %s, %s, %s, %s, x.subject_id, '', %s, %s, %s, %s,
+                   jsonb_agg(x.item ORDER BY x.n), 0
+            FROM (SELECT l.subject_id, l.item::jsonb AS item, row_number() OVER () AS n
+                  FROM ({inner}) l) x
+            WHERE x.subject_id IS NOT NULL
+            GROUP BY x.subject_id
+            """,  # noqa: S608 - the table name is the model's; the query is Django's own SQL
+            [
+                timezone.now(),
+                user.pk if user is not None and user.pk else None,
+                user.get_username() if user is not None else "system",
+                getattr(user, "agency_id", None),
+                channel,
+                (purpose_code or "")[:48],
+                (reference or "")[:200],
+                Outcome.RETURNED,
+                *params,
+            ],
+        )
+        return cur.rowcount
 
 
 def _evidence_digest(upload: UploadedFile) -> str:

@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -29,7 +30,7 @@ from sharing.selectors import record_row
 def _agency_of(request) -> Agency:
     agency = getattr(request.user, "agency", None)
     if agency is None:
-        raise PermissionDenied("Credit records are supplied by an agency's token.")
+        raise PermissionDenied(gettext("Credit records are supplied by an agency's token."))
     return agency
 
 
@@ -158,7 +159,14 @@ class CreditRecordListCreate(generics.ListAPIView):
         state = self.request.query_params.get("status")
         if state:
             if state not in CreditRecord.Status.values:
-                raise DRFValidationError({"status": [f"One of {CreditRecord.Status.values}."]})
+                raise DRFValidationError(
+                    {
+                        "status": [
+                            gettext("One of: %(values)s.")
+                            % {"values": ", ".join(CreditRecord.Status.values)}
+                        ]
+                    }
+                )
             qs = qs.filter(status=state)
         return qs
 
@@ -188,11 +196,12 @@ def conflict_response(record: CreditRecord, differences: list[str]) -> Response:
     correct = reverse("credit-record-correct", args=[record.pk])
     return Response(
         {
-            "detail": (
+            "detail": gettext(
                 "This decision is already recorded with different values; to change it, send a "
-                f"correction to {correct}."
-            ),
-            "errors": {name: ["Differs from the recorded value."] for name in differences},
+                "correction to %(url)s."
+            )
+            % {"url": correct},
+            "errors": {name: [gettext("Differs from the recorded value.")] for name in differences},
             "record": record.pk,
             "correct": correct,
         },
@@ -237,7 +246,11 @@ class CreditRecordBulk(APIView):
             # A concurrent request stored some of the same decisions first; nothing of this
             # batch was written. Resending answers row by row (unchanged or conflict).
             return Response(
-                {"detail": "Another request stored some of these records meanwhile; resend."},
+                {
+                    "detail": gettext(
+                        "Another request stored some of these records meanwhile; resend."
+                    )
+                },
                 status=status.HTTP_409_CONFLICT,
             )
         results, counts = [], {}
@@ -281,7 +294,7 @@ class CorrectionSerializer(serializers.Serializer):
         unknown = set(self.initial_data) - set(self.fields)
         if unknown:
             raise serializers.ValidationError(
-                {name: ["This field cannot be corrected."] for name in sorted(unknown)}
+                {name: [gettext("This field cannot be corrected.")] for name in sorted(unknown)}
             )
         return attrs
 
@@ -369,7 +382,9 @@ class CreditRecordChanges(APIView):
             after = int(request.query_params.get("after", 0))
             limit = min(max(int(request.query_params.get("limit", 200)), 1), 1000)
         except ValueError as exc:
-            raise DRFValidationError({"after": ["Use the integer id of the last change."]}) from exc
+            raise DRFValidationError(
+                {"after": [gettext("Use the integer id of the last change.")]}
+            ) from exc
         own = Q(record__agency=agency) | Q(record__supplier=agency)
         shared = ~Q(kind=CreditRecordChange.Kind.FILED) & ~Q(
             record__catalogue_item__visibility=CatalogueItem.Visibility.RESTRICTED

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
@@ -30,8 +31,10 @@ MAX_CHECK = 1000
 def _purpose_error(exc: selectors.PurposeError) -> Response:
     return Response(
         {
-            "detail": "Invalid input.",
-            "errors": {"purpose": ["State the purpose of the consultation: one of these codes."]},
+            "detail": gettext("Invalid input."),
+            "errors": {
+                "purpose": [gettext("State the purpose of the consultation: one of these codes.")]
+            },
             "purposes": exc.purposes,
         },
         status=status.HTTP_400_BAD_REQUEST,
@@ -42,7 +45,10 @@ def _reference(request, source) -> str | Response:
     value = source.get("reference") or ""
     if not isinstance(value, str) or len(value) > 200 or "\x00" in value:
         return Response(
-            {"detail": "Invalid input.", "errors": {"reference": ["At most 200 characters."]}},
+            {
+                "detail": gettext("Invalid input."),
+                "errors": {"reference": [gettext("At most 200 characters.")]},
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
     return value.strip()
@@ -74,7 +80,7 @@ class SubjectFile(APIView):
     )
     def get(self, request, identifier: str):
         if getattr(request.user, "agency_id", None) is None:
-            raise PermissionDenied("Files are consulted by an agency's staff or system.")
+            raise PermissionDenied(gettext("Files are consulted by an agency's staff or system."))
         params = request.query_params
         reference = _reference(request, params)
         log = {"user": request.user, "channel": Channel.FILE, "reference": "", "purpose_code": ""}
@@ -94,7 +100,7 @@ class SubjectFile(APIView):
         subject = selectors.subject_by_identifier(identifier)
         if subject is None:
             services.consultation_log(**log, outcome=Outcome.NOT_FOUND, asked=identifier)
-            return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+            return Response({"detail": gettext("Not found.")}, status=status.HTTP_404_NOT_FOUND)
         found = selectors.subject_file(user=request.user, subject=subject, purpose=purpose)
         withheld = sum(found.withheld.values())
         empty = not (found.records or found.list_entries or found.measures or withheld)
@@ -119,7 +125,7 @@ class SubjectFile(APIView):
             "measures": found.measures,
             "restricted": {
                 "withheld": found.withheld,
-                "how_to_obtain": selectors.HOW_TO_CONSENT if withheld else "",
+                "how_to_obtain": str(selectors.HOW_TO_CONSENT) if withheld else "",
             },
         }
         return Response(body)
@@ -142,7 +148,9 @@ class CreditChecks(APIView):
     @idempotent
     def post(self, request):
         if getattr(request.user, "agency_id", None) is None:
-            raise PermissionDenied("Credit checks are made by an agency's staff or system.")
+            raise PermissionDenied(
+                gettext("Credit checks are made by an agency's staff or system.")
+            )
         data = CreditCheckInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -266,13 +274,13 @@ class ConsentListCreate(APIView):
     @extend_schema(request={"multipart/form-data": ConsentInput}, responses={201: ConsentOut})
     def post(self, request):
         if getattr(request.user, "agency", None) is None:
-            raise PermissionDenied("Consent is recorded by the agency it is given to.")
+            raise PermissionDenied(gettext("Consent is recorded by the agency it is given to."))
         data = ConsentInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         subject = selectors.subject_by_identifier(values["subject_identifier"])
         if subject is None:
-            raise DRFValidationError({"subject_identifier": ["No such subject."]})
+            raise DRFValidationError({"subject_identifier": [gettext("No such subject.")]})
         try:
             purpose = selectors.purpose_by_code(values["purpose"])
         except selectors.PurposeError as exc:
@@ -281,7 +289,13 @@ class ConsentListCreate(APIView):
         items = list(CatalogueItem.objects.filter(code__in=codes))
         missing = sorted(set(codes) - {i.code for i in items})
         if missing:
-            raise DRFValidationError({"items": [f"Unknown catalogue item {c}." for c in missing]})
+            raise DRFValidationError(
+                {
+                    "items": [
+                        gettext("Unknown catalogue item %(code)s.") % {"code": c} for c in missing
+                    ]
+                }
+            )
         consent = services.consent_grant(
             actor=request.user,
             subject=subject,
@@ -347,7 +361,7 @@ class AccessLog(generics.ListAPIView):
             return Consultation.objects.none()
         user = self.request.user
         if not (user.is_superuser or getattr(user, "role", None) == "admin"):
-            raise PermissionDenied("The access log is read by agency administrators.")
+            raise PermissionDenied(gettext("The access log is read by agency administrators."))
         qs = selectors.consultations_visible_to(user)
         raw = self.request.query_params.get("subject")
         if raw:

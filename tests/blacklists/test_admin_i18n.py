@@ -272,10 +272,134 @@ def test_every_refusal_and_admin_message_goes_through_gettext():
     assert bare == []
 
 
+# --- the API: every refusal and message an agency's system reads ---------------------------------
+
+# Every API module, found on disk, so a new one is checked without editing this list; and what
+# they share (the JSON parser and error shape in scs/api.py, the bulk body parser, the file's note).
+EXTRA_API_MODULES = ("sharing/parsing.py", "sharing/selectors.py")
+# Not messages: the OpenAPI description of error statuses (documentation, one English schema) and
+# a value compared with stored data.
+NOT_MESSAGES = {"ERROR_STATUSES", "UPGRADED_FROM_15"}
+# Keywords and calls that document the schema or log for operators, not answers to a caller.
+DOC_KEYWORDS = {"help_text", "description", "summary", "label", "help", "title"}
+DOC_CALLS = {"extend_schema", "OpenApiParameter", "OpenApiExample", "OpenApiResponse"}
+LOG_CALLS = {"debug", "info", "warning", "exception", "getLogger", "execute"}
+
+
+def api_modules() -> list[str]:
+    root = Path(settings.BASE_DIR)
+    found = {
+        str(path.relative_to(root))
+        for pattern in ("*/api.py", "*/api/*.py", "*/*_api.py")
+        for path in root.glob(pattern)
+        if ".venv" not in path.parts and "tests" not in path.parts
+    }
+    return sorted(found | set(EXTRA_API_MODULES))
+
+
+def _is_literal(n: ast.AST) -> bool:
+    return isinstance(n, ast.JoinedStr) or (
+        isinstance(n, ast.Constant) and isinstance(n.value, str)
+    )
+
+
+def every_untranslated_sentence(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every sentence literal of a module that no gettext call wraps, wherever it is (a raise,
+    a Response body, an error dict built first and raised later, a class attribute), except
+    docstrings, schema documentation, log lines and default arguments (recorded reasons, which
+    the audit history translates when it shows them)."""
+    found: list[tuple[int, str]] = []
+
+    def walk(n: ast.AST) -> None:
+        if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = n.body
+            if body and isinstance(body[0], ast.Expr) and _is_literal(body[0].value):
+                body = body[1:]  # the docstring
+            for child in [*getattr(n, "decorator_list", []), *body]:
+                walk(child)
+            return
+        if isinstance(n, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id in NOT_MESSAGES for t in n.targets
+        ):
+            return
+        if isinstance(n, ast.Call):
+            name = _name(n.func)
+            if name in TRANSLATING or name in DOC_CALLS or name in LOG_CALLS:
+                return
+            for child in [n.func, *n.args]:
+                walk(child)
+            for keyword in n.keywords:
+                if keyword.arg not in DOC_KEYWORDS:
+                    walk(keyword.value)
+            return
+        if isinstance(n, ast.Dict):
+            for key, value in zip(n.keys, n.values, strict=True):
+                if not (isinstance(key, ast.Constant) and key.value in DOC_KEYWORDS):
+                    walk(value)
+            return
+        if _is_literal(n):
+            found.extend((n.lineno, sentence) for sentence in untranslated_literals(n))
+            return
+        if (
+            isinstance(n, ast.BinOp)
+            and isinstance(n.op, ast.Mod)
+            and isinstance(n.left, ast.Call)
+            and _name(n.left.func) in TRANSLATING
+        ):
+            return  # gettext("... %(n)s") % {values}
+        for child in ast.iter_child_nodes(n):
+            walk(child)
+
+    walk(tree)
+    return found
+
+
+HOSTILE_API_MODULE = """
+def f(request):
+    errors = {}
+    errors["x"] = ["Use a date as YYYY-MM-DD."]
+    raise NotFound(f"No subject {request}.")
+
+class P:
+    message = "Only agencies may do this."
+
+ok = gettext("Translated here.") % {"n": "some words here"}
+
+@extend_schema(summary="Documented, not answered")
+def g(reason="entry drafted"):
+    "A docstring with words."
+    return Response({"detail": "Not found here.", "description": "Schema words here."})
+"""
+
+
+def test_the_api_check_covers_every_api_module_and_fails_on_a_bare_literal():
+    modules = api_modules()
+    for module in ("registry/api.py", "sharing/api/collection.py", "sharing/api/consultation.py",
+                   "notifications/api.py", "rating/api.py", "sanctions/api.py", "scs/api.py",
+                   "blacklists/api.py", "blacklists/import_api.py"):  # fmt: skip
+        assert module in modules
+    found = [s for _line, s in every_untranslated_sentence(ast.parse(HOSTILE_API_MODULE))]
+    assert found == [
+        "Use a date as YYYY-MM-DD.",
+        "f'No subject {request}.'",
+        "Only agencies may do this.",
+        "Not found here.",
+    ]
+
+
+def test_every_api_refusal_and_message_goes_through_gettext():
+    root = Path(settings.BASE_DIR)
+    bare = []
+    for module in api_modules():
+        tree = ast.parse((root / module).read_text(encoding="utf-8"))
+        bare += [f"{module}:{line}: {s}" for line, s in every_untranslated_sentence(tree)]
+    assert bare == []
+
+
 def test_every_message_of_these_modules_has_a_chinese_translation():
     root = Path(settings.BASE_DIR)
     untranslated = []
-    for module in MESSAGE_MODULES:
+    for module in (*MESSAGE_MODULES, *api_modules()):
         for node in ast.walk(ast.parse((root / module).read_text(encoding="utf-8"))):
             if not (isinstance(node, ast.Call) and _name(node.func) in TRANSLATING):
                 continue

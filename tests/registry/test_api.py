@@ -222,4 +222,4 @@ def test_page_size_outside_its_documented_bounds_is_400(caac_api):
     for value in ("0", "501", "x"):
         response = caac_api.get(f"/api/v1/subjects/?page_size={value}")
         assert response.status_code == 400
-        assert response.json()["errors"] == {"page_size": ["A whole number from 1 to 500."]}
+        assert response.json()["errors"] == {"page_size": ["须为 1 至 500 的整数。"]}

@@ -147,7 +147,7 @@ def test_consent_with_a_misspelt_field_is_refused_naming_it(customs_api, company
     )
     assert refused.status_code == 400
     errors = refused.json()["errors"]
-    assert errors["valid_untill"] == ["Unknown field."]
+    assert errors["valid_untill"] == ["未知字段。"]
     assert "valid_until" in errors  # every error of the body at once
     assert not Consent.objects.exists()
 
