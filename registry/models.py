@@ -865,6 +865,9 @@ class CreditRecordChange(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
         REPAIRED = "repaired", _("repaired")
 
+    # What agencies holding a copy hear of through their feed (sanctions' SanctionEvent).
+    TO_HOLDERS = (Kind.CORRECTED, Kind.WITHDRAWN, Kind.REPAIRED)
+
     record = models.ForeignKey(
         CreditRecord, on_delete=models.PROTECT, related_name="changes", verbose_name=_("record")
     )
@@ -881,6 +884,15 @@ class CreditRecordChange(models.Model):
     class Meta:
         verbose_name = _("credit record change")
         ordering = ["id"]
+        indexes = [
+            # The agency feed's sweep: changes that holders of copies must hear of, oldest
+            # first (`WHERE kind IN (…) ORDER BY id`); filings and publications are most rows.
+            models.Index(
+                name="creditrecordchange_to_holders",
+                fields=["id"],
+                condition=Q(kind__in=["corrected", "withdrawn", "repaired"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} record {self.record_id}"

@@ -2,7 +2,9 @@
 
 Services for other apps (issue 13's subject accounts build on these):
 - `consultation_log(...)`: one access-log row (also installed as `scs.consultations`' writer);
-- `consent_grant(...)`, `consent_withdraw(...)`.
+- `consent_grant(...)`, `consent_withdraw(...)`;
+- `record_changes_deliver(...)`: credit-record corrections, withdrawals and repairs into the
+  feed of every agency holding a copy (sanctions' `SanctionEvent`, one cursor for all).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from registry import identifiers
-from registry.models import Agency, CatalogueItem, Subject, User
+from registry.models import Agency, CatalogueItem, CreditRecordChange, Subject, User
+from sanctions import services as sanctions_services
 from scs.audit import audited
+from sharing import selectors
 from sharing.models import Channel, Consent, Consultation, Outcome, Purpose, UsageFlag
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -242,3 +246,26 @@ def usage_flags_detect(*, day: datetime.date) -> int:
     before = UsageFlag.objects.filter(day=day).count()
     UsageFlag.objects.bulk_create(flags, ignore_conflicts=True)
     return UsageFlag.objects.filter(day=day).count() - before
+
+
+def record_changes_deliver(*, change_ids: Iterable[int] = (), limit: int = 0) -> int:
+    """Deliver the named credit-record changes, then up to `limit` more pending ones (oldest
+    first), each to its holders (`selectors.record_holders`) in a transaction of its own.
+    Returns the feed events written. Safe to run twice: the sanctions service claims each
+    change exactly once. Called by the nudge after commit and by the 30 s sweep."""
+    ids = list(dict.fromkeys(change_ids))
+    if limit:
+        ids += [i for i in sanctions_services.pending_record_changes(limit) if i not in ids]
+    written = 0
+    for change_id in ids:
+        record_id = (
+            CreditRecordChange.objects.filter(pk=change_id)
+            .values_list("record_id", flat=True)
+            .first()
+        )
+        if record_id is None:
+            continue
+        written += sanctions_services.record_change_deliver(
+            change_id=change_id, holders=selectors.record_holders(record_id)
+        )
+    return written
