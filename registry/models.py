@@ -1009,3 +1009,36 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+@pghistory.track()
+class CalendarDay(models.Model):
+    """An exception to the Monday-Friday working week: a public holiday (放假) or a weekend
+    day worked instead (调休上班), from the State Council General Office's yearly notice on
+    holiday arrangements. Every working-day deadline reads it through
+    `registry.workdays.add_working_days`. Loaded from `registry/data/holidays_cn.csv` by a
+    migration; the operator adds the next year's days in the admin when the notice appears
+    (usually in November)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("public holiday (no work)")
+        WORKING_DAY = "working_day", _("adjusted working day (weekend day worked)")
+
+    date = models.DateField(unique=True, verbose_name=_("date"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    name = models.CharField(
+        max_length=40, help_text=_("The holiday, e.g. 国庆节."), verbose_name=_("name")
+    )
+    source = models.CharField(
+        max_length=300,
+        help_text=_("The notice that sets the day, with its document number and date."),
+        verbose_name=_("source"),
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name} ({self.get_kind_display()})"

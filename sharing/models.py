@@ -102,6 +102,7 @@ class Channel(models.TextChoices):
     CREDIT_CHECK = "credit_check", _("credit check")
     ADMIN = "admin", _("admin page")
     COMMAND = "command", _("operations command")
+    CONSENT_EVIDENCE = "consent_evidence", _("consent evidence downloaded")
 
 
 class Outcome(models.TextChoices):

@@ -335,3 +335,11 @@ def record_holders(record_id: int) -> list[int]:
     )
     holders = {record["agency_id"], record["supplier_id"], *consulted}
     return sorted(h for h in holders if h is not None)
+
+
+def may_read_consent_evidence(user: User, consent: Consent) -> bool:
+    """The signed consent document (or the online-consent record) is read by the agency the
+    consent was given to and by the platform operator; never by other agencies or the public."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser or (user.agency_id and user.agency_id == consent.agency_id))

@@ -9,8 +9,10 @@ Services for other apps (issue 13's subject accounts build on these):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
+import json
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -269,3 +271,67 @@ def record_changes_deliver(*, change_ids: Iterable[int] = (), limit: int = 0) ->
             change_id=change_id, holders=selectors.record_holders(record_id)
         )
     return written
+
+
+@dataclasses.dataclass(frozen=True)
+class EvidenceFile:
+    """A consent's evidence as served: bytes, a file name without user input, a media type."""
+
+    content: bytes
+    filename: str
+    content_type: str
+
+
+_EVIDENCE_TYPES = {b"%PDF-": ("pdf", "application/pdf"), b"\x89PNG": ("png", "image/png"),
+                   b"\xff\xd8\xff": ("jpg", "image/jpeg")}  # fmt: skip
+
+
+def consent_evidence_read(*, user: User, consent: Consent) -> EvidenceFile:
+    """The evidence of a consent for download, with one access-log row (channel
+    `consent_evidence`, items `[{"consent": id}]`): the signed document uploaded by the agency
+    (bytes as stored, checked against the SHA-256 recorded at upload), or for a consent given
+    online a JSON record of it. PermissionDenied (and a `refused` row) for anyone but the
+    consenting agency and the operator (`selectors.may_read_consent_evidence`)."""
+    log = {
+        "user": user,
+        "channel": Channel.CONSENT_EVIDENCE,
+        "subject": consent.subject,
+        "purpose_code": consent.purpose.code,
+        "reference": consent.evidence_reference,
+        "items": [{"consent": consent.pk}],
+    }
+    if not selectors.may_read_consent_evidence(user, consent):
+        consultation_log(outcome=Outcome.REFUSED, **{**log, "items": []})
+        raise PermissionDenied(gettext("Only the consenting agency reads this consent."))
+    if consent.evidence:
+        with consent.evidence.open("rb") as handle:
+            content = handle.read()
+        if hashlib.sha256(content).hexdigest() != consent.evidence_sha256:
+            # A file changed on disk is no evidence: refuse rather than serve it.
+            raise ValidationError({"evidence": gettext("The stored document fails its check.")})
+        suffix, content_type = next(
+            (v for magic, v in _EVIDENCE_TYPES.items() if content.startswith(magic)),
+            ("bin", "application/octet-stream"),
+        )
+    else:
+        content = json.dumps(
+            {
+                "consent": consent.pk,
+                "given": consent.given,
+                "subject": consent.subject.masked_identifier,
+                "agency": consent.agency.subject.identifier,
+                "purpose": consent.purpose.code,
+                "all_restricted": consent.all_restricted,
+                "items": sorted(consent.items.values_list("code", flat=True)),
+                "valid_from": consent.valid_from.isoformat(),
+                "valid_until": consent.valid_until.isoformat(),
+                "recorded_at": consent.recorded_at.isoformat(),
+                "recorded_by": consent.recorded_by.get_username() if consent.recorded_by else "",
+                "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
+            },
+            ensure_ascii=False,
+            indent=2,
+        ).encode()
+        suffix, content_type = "json", "application/json"
+    consultation_log(outcome=Outcome.RETURNED, **log)
+    return EvidenceFile(content, f"consent-{consent.pk}-evidence.{suffix}", content_type)
