@@ -259,6 +259,21 @@ class ListEntryQuerySet(models.QuerySet):
         return self.filter(state=EntryState.ENDED)
 
 
+def shown_publicly(subject: str = "", at: datetime.date | None = None) -> Q:
+    """The one rule "natural persons appear only while on a public list" (personal
+    information is published only as part of a list entry in publicity; organisations are
+    public registration data): a Q that holds for an organisation always and for a natural
+    person only while an entry of theirs is `in_publicity(at)`.
+
+    `subject` is the path from the filtered model to the subject: "" when filtering subjects,
+    "subject" for a credit record, "holder" for a role. The portal (`publicity.selectors`)
+    and open data (`opendata.datasets`) both filter with it; neither restates it."""
+    prefix = f"{subject}__" if subject else ""
+    ref = f"{subject}_id" if subject else "pk"
+    listed = models.Exists(ListEntry.objects.in_publicity(at).filter(subject=models.OuterRef(ref)))
+    return ~Q(**{f"{prefix}kind": SubjectKind.NATURAL_PERSON}) | Q(listed)
+
+
 @pghistory.track()
 class ListEntry(models.Model):
     """A subject on a list, citing the decision behind it. Changed only through services."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from blacklists.models import EntryState, ListDefinition, ListEntry
-from registry.models import User
+from blacklists.models import EntryState, ListDefinition, ListEntry, shown_publicly
+from registry.models import Subject, User
 
 
 def entries_visible_to(user: User) -> QuerySet[ListEntry]:
@@ -33,3 +33,9 @@ def list_definitions() -> QuerySet[ListDefinition]:
         .select_related("owner__subject")
         .prefetch_related("grounds", "tiers")
     )
+
+
+def public_subjects(at=None) -> QuerySet[Subject]:
+    """Subjects the public may see: organisations, and natural persons while listed in
+    publicity (`blacklists.models.shown_publicly`, the one rule)."""
+    return Subject.objects.filter(shown_publicly(at=at))

@@ -96,7 +96,8 @@ class _Source:
 
 def _sanction_rows(after: int, limit: int) -> list[dict]:
     qs = (
-        SanctionEvent.objects.filter(id__gt=after)
+        # Sanctions only: credit-record events in the same feed are read from the registry.
+        SanctionEvent.objects.filter(id__gt=after, sanction__isnull=False)
         .order_by("id")
         .values(
             "id",

@@ -8,7 +8,7 @@ chunks (memory does not grow with the table). The visibility rules are the porta
   not held back by a pending objection);
 - subjects: those with an entry in publicity (a natural person only while listed);
 - double publicity: licences and penalties `visible_to_public()`, of organisations, or of a
-  natural person only while listed;
+  natural person only while listed (`blacklists.models.shown_publicly`, the portal's rule);
 - natural persons: name and masked resident ID (`Subject.masked_identifier`), never the full ID.
   Free text written by clerks (facts, content) has any resident ID it contains masked too.
 """
@@ -20,10 +20,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
-from blacklists.models import ListDefinition, ListEntry
+from blacklists.models import ListDefinition, ListEntry, shown_publicly
 from registry import identifiers
 from registry.models import CreditRecord, RecordType, Subject, SubjectKind
 from sanctions.models import Measure, Memorandum
@@ -144,7 +144,7 @@ def double_publicity_rows(today: datetime.date) -> Iterator[dict]:
     qs = (
         CreditRecord.objects.visible_to_public(today)
         .filter(catalogue_item__record_type__in=DOUBLE_PUBLICITY_TYPES)
-        .filter(~Q(subject__kind=SubjectKind.NATURAL_PERSON) | Q(_listed(today, "subject_id")))
+        .filter(shown_publicly("subject", today))  # natural persons only while listed
         .order_by("pk")
         .values_list(
             "pk",

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 
 from django.core import signing
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     OuterRef,
     Prefetch,
     Q,
@@ -28,7 +30,14 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from blacklists.models import ListDefinition, ListEntry, Objection, RepairApplication
+from blacklists import selectors as blacklists_selectors
+from blacklists.models import (
+    ListDefinition,
+    ListEntry,
+    Objection,
+    RepairApplication,
+    shown_publicly,
+)
 from filings import selectors as filing_selectors
 from rating import services as rating_services
 from rating.models import Rating
@@ -70,13 +79,13 @@ def entries_in_publicity() -> QuerySet[ListEntry]:
 
 
 def visible_condition() -> Q:
-    """Organisations always; natural persons only while an entry of theirs is in publicity."""
-    listed = Exists(entries_in_publicity().filter(subject=OuterRef("pk")))
-    return ~Q(kind=SubjectKind.NATURAL_PERSON) | Q(listed)
+    """Organisations always; natural persons only while an entry of theirs is in publicity
+    (the lists' one rule, `blacklists.models.shown_publicly`)."""
+    return shown_publicly()
 
 
 def public_subjects() -> QuerySet[Subject]:
-    return Subject.objects.filter(visible_condition())
+    return blacklists_selectors.public_subjects()
 
 
 def subject_ref(subject: Subject) -> str:
@@ -247,16 +256,17 @@ def subject_page(subject: Subject) -> SubjectPage:
     rating's few), whatever the data size."""
     today = timezone.localdate()
     former_names = list(subject.former_names.order_by("-valid_until"))
-    holder_listed = Exists(entries_in_publicity().filter(subject=OuterRef("holder_id")))
     roles = list(
         SubjectRole.objects.current(today)
         .filter(organisation=subject)
         .select_related("holder")
-        .annotate(holder_listed=holder_listed)
+        .annotate(
+            holder_visible=ExpressionWrapper(
+                shown_publicly("holder", today), output_field=BooleanField()
+            )
+        )
         .order_by("role", "started_on", "pk")
     )
-    for role in roles:
-        role.holder_visible = not role.holder.is_natural_person or role.holder_listed
     records = list(
         CreditRecord.objects.visible_to_public(today)
         .filter(subject=subject)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from registry import credit_records, identifiers, record_repairs, selectors, services
 from registry.models import (
     Agency,
+    CalendarDay,
     CatalogueItem,
     CreditRecord,
     Division,
@@ -479,3 +480,39 @@ class UserAdmin(BaseUserAdmin):
 
     def has_add_permission(self, request):
         return request.user.is_superuser
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """The holiday calendar that every working-day deadline counts (operator only; staff of
+    agencies read deadlines, not the calendar)."""
+
+    list_display = ["date", "kind", "name", "source"]
+    list_filter = ["kind", "name"]
+    date_hierarchy = "date"
+    search_fields = ["name", "source"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        services.calendar_day_save(actor=request.user, day=obj)
+
+    def delete_model(self, request, obj):
+        services.calendar_day_delete(actor=request.user, day=obj)
+
+    def delete_queryset(self, request, queryset):
+        for day in queryset:
+            services.calendar_day_delete(actor=request.user, day=day)

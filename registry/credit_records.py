@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import pgtrigger
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -43,6 +44,7 @@ from registry.models import (
 )
 from registry.workdays import add_working_days
 from scs.audit import audited
+from scs.messaging import enqueue_after_commit
 
 TIMELY_WORKING_DAYS = 7
 
@@ -147,14 +149,25 @@ def _norm(value):
     return value if value not in (None, "") else None
 
 
-def _log_change(record: CreditRecord, kind: str, actor: User | None, reason: str = "") -> None:
-    CreditRecordChange.objects.create(
+def log_change(
+    record: CreditRecord, kind: str, actor: User | None, reason: str = ""
+) -> CreditRecordChange:
+    """Write the change's outbox row in the caller's transaction. A change that agencies
+    holding copies must hear of (`CreditRecordChange.TO_HOLDERS`) also nudges the feed's
+    consumer after commit (named in settings.CREDIT_RECORD_CHANGE_CONSUMER_TASK: the registry
+    does not know who consumes); the row is the message, so a lost nudge or a Redis outage
+    only delays delivery until the consumer's sweep."""
+    change = CreditRecordChange.objects.create(
         record=record,
         kind=kind,
         agency_id=record.agency_id,
         actor=actor if actor is not None and actor.pk else None,
         reason=reason[:500],
     )
+    consumer = getattr(settings, "CREDIT_RECORD_CHANGE_CONSUMER_TASK", None)
+    if consumer and kind in CreditRecordChange.TO_HOLDERS:
+        enqueue_after_commit(consumer, change.pk)
+    return change
 
 
 def timeliness(decision_date: datetime.date, received: datetime.date) -> tuple[datetime.date, bool]:
@@ -506,7 +519,7 @@ def credit_record_confirm(*, actor: User, record: CreditRecord) -> CreditRecord:
         record.confirmed_by = actor
         record.confirmed_at = timezone.now()
         record.save(update_fields=["status", "confirmed_by", "confirmed_at", "updated_at"])
-        _log_change(record, CreditRecordChange.Kind.PUBLISHED, actor, "confirmed by reviewer")
+        log_change(record, CreditRecordChange.Kind.PUBLISHED, actor, "confirmed by reviewer")
     return record
 
 
@@ -542,7 +555,7 @@ def credit_record_correct(
             record.confirmed_at = None
         record.full_clean(validate_constraints=False)
         record.save()
-        _log_change(record, CreditRecordChange.Kind.CORRECTED, actor, reason)
+        log_change(record, CreditRecordChange.Kind.CORRECTED, actor, reason)
     return record
 
 
@@ -574,5 +587,5 @@ def credit_record_withdraw(
         record.withdrawal_document = document_number.strip()[:100]
         record.withdrawal_reason = reason.strip()
         record.save()
-        _log_change(record, CreditRecordChange.Kind.WITHDRAWN, actor, reason)
+        log_change(record, CreditRecordChange.Kind.WITHDRAWN, actor, reason)
     return record

@@ -948,6 +948,9 @@ class CreditRecordChange(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
         REPAIRED = "repaired", _("repaired")
 
+    # What agencies holding a copy hear of through their feed (sanctions' SanctionEvent).
+    TO_HOLDERS = (Kind.CORRECTED, Kind.WITHDRAWN, Kind.REPAIRED)
+
     record = models.ForeignKey(
         CreditRecord, on_delete=models.PROTECT, related_name="changes", verbose_name=_("record")
     )
@@ -964,6 +967,15 @@ class CreditRecordChange(models.Model):
     class Meta:
         verbose_name = _("credit record change")
         ordering = ["id"]
+        indexes = [
+            # The agency feed's sweep: changes that holders of copies must hear of, oldest
+            # first (`WHERE kind IN (…) ORDER BY id`); filings and publications are most rows.
+            models.Index(
+                name="creditrecordchange_to_holders",
+                fields=["id"],
+                condition=Q(kind__in=["corrected", "withdrawn", "repaired"]),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} record {self.record_id}"
@@ -1080,3 +1092,36 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+@pghistory.track()
+class CalendarDay(models.Model):
+    """An exception to the Monday-Friday working week: a public holiday (放假) or a weekend
+    day worked instead (调休上班), from the State Council General Office's yearly notice on
+    holiday arrangements. Every working-day deadline reads it through
+    `registry.workdays.add_working_days`. Loaded from `registry/data/holidays_cn.csv` by a
+    migration; the operator adds the next year's days in the admin when the notice appears
+    (usually in November)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("public holiday (no work)")
+        WORKING_DAY = "working_day", _("adjusted working day (weekend day worked)")
+
+    date = models.DateField(unique=True, verbose_name=_("date"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    name = models.CharField(
+        max_length=40, help_text=_("The holiday, e.g. 国庆节."), verbose_name=_("name")
+    )
+    source = models.CharField(
+        max_length=300,
+        help_text=_("The notice that sets the day, with its document number and date."),
+        verbose_name=_("source"),
+    )
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name} ({self.get_kind_display()})"

@@ -5,8 +5,9 @@ art. 9 by default: 3 months ordinary, 1 year serious), a subject that has carrie
 penalty and corrected the violation applies; the deciding agency decides within 10 working
 days (flagged overdue after). A granted repair stops publication at once (portal, reports,
 exports all read `CreditRecord.objects.published()`), keeps the record visible to agencies
-marked repaired, and writes a `repaired` change to the outbox that agencies holding copies read
-(`GET /api/v1/credit-records/changes/`).
+marked repaired, and writes a `repaired` change to the outbox, which reaches the agencies
+holding copies as a `record_repaired` event in their feed (`GET /api/v1/sanctions/feed/`) and at
+`GET /api/v1/credit-records/changes/`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from registry.credit_records import log_change
 from registry.models import (
     RECORD_REPAIR_CONDITIONS,
     RECORD_REPAIR_WORKING_DAYS,
@@ -154,13 +156,7 @@ def credit_record_repair_decide(
         if grant and record.repaired_at is None:
             record.repaired_at = now
             record.save(update_fields=["repaired_at", "updated_at"])
-            CreditRecordChange.objects.create(
-                record=record,
-                kind=CreditRecordChange.Kind.REPAIRED,
-                agency_id=record.agency_id,
-                actor=actor,
-                reason=reasons.strip()[:500],
-            )
+            log_change(record, CreditRecordChange.Kind.REPAIRED, actor, reasons.strip())
     return application
 
 

@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext
 
+from registry import workdays
 from registry.models import (
     Agency,
+    CalendarDay,
     CatalogueItem,
     Division,
     FormerIdentifier,
@@ -273,6 +275,42 @@ def catalogue_item_save(*, actor: User, item: CatalogueItem) -> CatalogueItem:
         item.full_clean()
         item.save()
     return item
+
+
+def _ensure_operator(actor: User) -> None:
+    if not actor.is_superuser:
+        raise PermissionDenied(
+            gettext("Only the platform operator maintains the holiday calendar.")
+        )
+
+
+@transaction.atomic
+def calendar_day_save(*, actor: User, day: CalendarDay) -> CalendarDay:
+    """The operator records a public holiday or an adjusted working day (from the State
+    Council General Office's notice, cited in `source`). Deadlines computed after the save
+    count it; deadlines already set are not moved. PermissionDenied for anyone but the
+    operator; ValidationError for a holiday kind that contradicts the weekday (an adjusted
+    working day must be a Saturday or Sunday)."""
+    _ensure_operator(actor)
+    if day.kind == CalendarDay.Kind.WORKING_DAY and day.date and not workdays.is_weekend(day.date):
+        raise ValidationError(
+            {"kind": gettext("An adjusted working day is a Saturday or Sunday worked.")}
+        )
+    with audited(actor, "holiday calendar day saved"):
+        day.full_clean()
+        day.save()
+    workdays.clear_calendar_cache()  # this process at once, the others within a minute
+    transaction.on_commit(workdays.clear_calendar_cache)
+    return day
+
+
+@transaction.atomic
+def calendar_day_delete(*, actor: User, day: CalendarDay) -> None:
+    _ensure_operator(actor)
+    with audited(actor, "holiday calendar day deleted"):
+        day.delete()
+    workdays.clear_calendar_cache()
+    transaction.on_commit(workdays.clear_calendar_cache)
 
 
 # Credit records have their own module (create/confirm/correct/withdraw/repair); re-exported so

@@ -116,6 +116,10 @@ FEED_KEYS = (
     "memorandum",
     "list_entry",
     "list",
+    "credit_record",
+    "catalogue_item",
+    "decision_number",
+    "deciding_agency",
 )
 
 # The hot machine endpoints answer through orjson; the browsable API stays for people.
@@ -131,7 +135,10 @@ class SanctionFeed(APIView):
             OpenApiParameter("limit", OpenApiTypes.INT, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
-        summary="Imposed and lifted events of the measures the caller implements",
+        summary=(
+            "Imposed and lifted events of the measures the caller implements, and corrections,"
+            " withdrawals and repairs of credit records the caller holds a copy of"
+        ),
     )
     def get(self, request):
         agency_id = caller_agency_id(request)

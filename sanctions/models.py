@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blacklists.models import ListDefinition, ListEntry, OutboxEvent
-from registry.models import Agency, RoleKind, Subject
+from registry.models import Agency, CreditRecord, CreditRecordChange, RoleKind, Subject
 
 
 class MemorandumQuerySet(models.QuerySet):
@@ -399,25 +399,59 @@ EVENT_REASON_TEXT: dict[str, str] = {
     "reconciled": _("reconciliation"),
     "memorandum_change": _("memorandum changed"),
     **{value: label for value, label in Sanction.LiftReason.choices},
+    # Credit record events (the reason is the registry change's kind; "repaired" is above).
+    "corrected": _("the deciding agency corrected the record"),
+    "withdrawn": _("the decision was revoked and the record withdrawn"),
 }
 
 
 class SanctionEvent(models.Model):
     """The append-only history of sanctions, and the agencies' feed. Ids are assigned under a
     transaction-level advisory lock, so they commit in increasing order: a reader paging by id
-    never skips an event that commits later with a smaller id."""
+    never skips an event that commits later with a smaller id.
+
+    The same feed carries what happened to credit records an agency holds a copy of
+    (`record_corrected`, `record_withdrawn`, `record_repaired`): such a row names the record
+    and the registry change it delivers instead of a sanction, and `implementing_agency` is the
+    agency holding the copy (the deciding and supplying agencies and every agency whose
+    consultation returned the record). Written by `services.record_change_deliver`."""
 
     class Kind(models.TextChoices):
         IMPOSED = "imposed", _("imposed")
         LIFTED = "lifted", _("lifted")
+        RECORD_CORRECTED = "record_corrected", _("credit record corrected")
+        RECORD_WITHDRAWN = "record_withdrawn", _("credit record withdrawn")
+        RECORD_REPAIRED = "record_repaired", _("credit record repaired")
 
     # Served by the (sanction, at) and (implementing agency, id) indexes below.
     sanction = models.ForeignKey(
         Sanction,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="events",
         db_index=False,
         verbose_name=_("sanction"),
+    )
+    # Record events only. No index on the record: the feed reads it by primary key.
+    credit_record = models.ForeignKey(
+        CreditRecord,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("credit record"),
+    )
+    # The registry outbox row delivered (served by the unique index below).
+    record_change = models.ForeignKey(
+        CreditRecordChange,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("credit record change"),
     )
     implementing_agency = models.ForeignKey(
         Agency,
@@ -443,9 +477,35 @@ class SanctionEvent(models.Model):
             # As-of: a sanction's events up to a date.
             models.Index(name="sanctionevent_sanction_at", fields=["sanction", "at"]),
         ]
+        constraints = [
+            # A row is either a sanction's event or a record's, never both or neither.
+            models.CheckConstraint(
+                name="sanctionevent_one_source",
+                condition=(
+                    Q(
+                        sanction__isnull=False,
+                        credit_record__isnull=True,
+                        record_change__isnull=True,
+                    )
+                    | Q(
+                        sanction__isnull=True,
+                        credit_record__isnull=False,
+                        record_change__isnull=False,
+                    )
+                ),
+            ),
+            # A record change reaches each holding agency once (partial: sanction rows have
+            # no change). Also the pending check of the record-change sweep.
+            models.UniqueConstraint(
+                name="sanctionevent_change_agency_once",
+                fields=["record_change", "implementing_agency"],
+                condition=Q(record_change__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.sanction} · {self.at:%Y-%m-%d}"
+        source = self.sanction if self.sanction_id else f"record {self.credit_record_id}"
+        return f"{self.get_kind_display()} · {source} · {self.at:%Y-%m-%d}"
 
 
 class ConsumedOutboxEvent(models.Model):
@@ -464,6 +524,24 @@ class ConsumedOutboxEvent(models.Model):
     class Meta:
         verbose_name = _("consumed outbox event")
         verbose_name_plural = _("consumed outbox events")
+
+
+class ConsumedRecordChange(models.Model):
+    """Which credit-record changes (the registry's outbox) the feed has delivered. Its primary
+    key is the change, so two workers racing on one change cannot both deliver it."""
+
+    change = models.OneToOneField(
+        CreditRecordChange,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("credit record change"),
+    )
+    consumed_at = models.DateTimeField(default=timezone.now, verbose_name=_("consumed at"))
+
+    class Meta:
+        verbose_name = _("delivered credit record change")
+        verbose_name_plural = _("delivered credit record changes")
 
 
 class MemorandumChange(models.Model):

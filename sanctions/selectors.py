@@ -37,22 +37,28 @@ _FEED_SQL = """
     WITH page AS MATERIALIZED (
         -- The page from the (implementing agency, id) index alone, before any join, so the
         -- plan cannot drift to walking the primary key: 0.5-1 ms for 1 000 rows.
-        SELECT id, sanction_id, kind, at, reason
+        SELECT id, sanction_id, credit_record_id, kind, at, reason
           FROM sanctions_sanctionevent
          WHERE implementing_agency_id = %(agency)s AND id > %(after)s
          ORDER BY id
          LIMIT %(limit)s
     )
+    -- A sanction's event joins its sanction, measure and entry; a credit record's event
+    -- (record_corrected / record_withdrawn / record_repaired) joins the record and its item.
     SELECT p.id, p.kind, p.at, p.reason, p.sanction_id, t.identifier, t.kind, t.name, m.code,
-           m.text,
-           mo.document_number, s.entry_id, l.key
+           m.text, mo.document_number, s.entry_id, l.key,
+           p.credit_record_id, ci.code, r.decision_number, da.identifier
       FROM page p
-      JOIN sanctions_sanction s ON s.id = p.sanction_id
-      JOIN registry_subject t ON t.id = s.target_id
-      JOIN sanctions_measure m ON m.id = s.measure_id
-      JOIN sanctions_memorandum mo ON mo.id = m.memorandum_id
-      JOIN blacklists_listentry e ON e.id = s.entry_id
-      JOIN blacklists_listdefinition l ON l.id = e.list_id
+      LEFT JOIN sanctions_sanction s ON s.id = p.sanction_id
+      LEFT JOIN sanctions_measure m ON m.id = s.measure_id
+      LEFT JOIN sanctions_memorandum mo ON mo.id = m.memorandum_id
+      LEFT JOIN blacklists_listentry e ON e.id = s.entry_id
+      LEFT JOIN blacklists_listdefinition l ON l.id = e.list_id
+      LEFT JOIN registry_creditrecord r ON r.id = p.credit_record_id
+      LEFT JOIN registry_catalogueitem ci ON ci.id = r.catalogue_item_id
+      LEFT JOIN registry_agency ra ON ra.id = r.agency_id
+      LEFT JOIN registry_subject da ON da.id = ra.subject_id
+      JOIN registry_subject t ON t.id = COALESCE(s.target_id, r.subject_id)
      ORDER BY p.id
 """
 
@@ -70,6 +76,10 @@ FEED_COLUMNS = (
     "memorandum",
     "list_entry",
     "list",
+    "credit_record",
+    "catalogue_item",
+    "decision_number",
+    "deciding_agency",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from blacklists.models import ListDefinition, ListEntry, OutboxEvent
-from registry.models import Agency, User
+from registry.models import Agency, CreditRecordChange, User
 from sanctions import propagation
 from sanctions.models import (
     ConsumedOutboxEvent,
+    ConsumedRecordChange,
     Measure,
     MeasureCoListing,
     Memorandum,
@@ -173,6 +174,68 @@ def pending_outbox_events(limit: int = 1000) -> list[int]:
     consumed = ConsumedOutboxEvent.objects.filter(event_id=OuterRef("pk"))
     return list(
         OutboxEvent.objects.filter(~Exists(consumed))
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+# --- credit-record changes to the agencies holding copies -------------------------------
+
+_RECORD_CLAIM_SQL = """
+    INSERT INTO sanctions_consumedrecordchange (change_id, consumed_at)
+    SELECT c.id, now() FROM registry_creditrecordchange c
+     WHERE c.id = %(change)s AND c.kind = ANY(%(kinds)s::varchar[])
+    ON CONFLICT (change_id) DO NOTHING
+    RETURNING change_id
+"""
+
+_RECORD_EVENTS_SQL = """
+    INSERT INTO sanctions_sanctionevent
+        (sanction_id, credit_record_id, record_change_id, implementing_agency_id, kind, at,
+         reason, recorded_at)
+    SELECT NULL, c.record_id, c.id, a.agency_id, 'record_' || c.kind, c.at, c.kind, now()
+      FROM registry_creditrecordchange c
+     CROSS JOIN unnest(%(agencies)s::bigint[]) AS a(agency_id)
+     WHERE c.id = %(change)s
+     ORDER BY a.agency_id
+    ON CONFLICT (record_change_id, implementing_agency_id) WHERE record_change_id IS NOT NULL
+    DO NOTHING
+"""
+
+
+@transaction.atomic
+def record_change_deliver(*, change_id: int, holders: Iterable[int]) -> int:
+    """Put one credit-record change (registry `CreditRecordChange` of a kind in `TO_HOLDERS`)
+    into the feed of each holding agency (agency ids, decided by the caller: the sharing app
+    knows who consulted the record), as `record_corrected`, `record_withdrawn` or
+    `record_repaired` at the change's time. Returns the events written: 0 when the change was
+    already delivered (a redelivered nudge, the sweep racing it) or is not of a kind holders
+    hear of.
+
+    Exactly once, like the lists' outbox: claiming the change is an INSERT … ON CONFLICT DO
+    NOTHING in the same transaction as the events, under the feed's advisory lock, so ids
+    commit in order and one cursor serves sanction and record events alike; the unique
+    (change, agency) index refuses a duplicate even without the claim."""
+    agencies = sorted({int(a) for a in holders})
+    propagation.lock_feed()  # feed ids commit in order (the sanction writers' lock)
+    with connection.cursor() as cur:
+        cur.execute(
+            _RECORD_CLAIM_SQL,
+            {"change": change_id, "kinds": [str(k) for k in CreditRecordChange.TO_HOLDERS]},
+        )
+        if not cur.fetchall() or not agencies:
+            return 0
+        cur.execute(_RECORD_EVENTS_SQL, {"change": change_id, "agencies": agencies})
+        return cur.rowcount
+
+
+def pending_record_changes(limit: int = 1000) -> list[int]:
+    """Ids of changes holders must hear of that the feed has not delivered, oldest first (the
+    partial `creditrecordchange_to_holders` index, anti-joined to the claims)."""
+    delivered = ConsumedRecordChange.objects.filter(change_id=OuterRef("pk"))
+    return list(
+        CreditRecordChange.objects.filter(kind__in=CreditRecordChange.TO_HOLDERS)
+        .filter(~Exists(delivered))
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )

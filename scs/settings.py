@@ -368,6 +368,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sanctions: re-enqueue outbox events a lost message or a Redis outage left pending.
     "sanctions-outbox-sweep": {"task": "sanctions.tasks.sweep_outbox", "schedule": 30.0},
+    # Sharing: credit-record corrections, withdrawals and repairs a lost nudge left
+    # undelivered to the agencies holding copies.
+    "sharing-record-changes-sweep": {
+        "task": "sharing.tasks.sweep_record_changes",
+        "schedule": 30.0,
+    },
     # Open data: a new version (files, manifest, delta) every night.
     "opendata-nightly-export": {
         "task": "opendata.tasks.export_open_data",
@@ -415,6 +421,9 @@ PARTITION_RETENTION = {
 # The lists app writes an outbox row with every start or end of legal effect and nudges this
 # task after commit; the sweep above catches whatever the nudge misses.
 LIST_OUTBOX_CONSUMER_TASK = "sanctions.tasks.process_outbox_event"
+# The registry writes a change row with every correction, withdrawal and repair of a credit
+# record and nudges this task after commit (the sweep above catches what the nudge misses).
+CREDIT_RECORD_CHANGE_CONSUMER_TASK = "sharing.tasks.deliver_record_change"
 # What publishing an entry would impose (the admin's confirmation); lists do not import sanctions.
 LIST_PUBLICATION_IMPACT = "sanctions.propagation.entry_impact"
 # Outbox events applied per transaction by the sanctions consumer (set-based imposition); a

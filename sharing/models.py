@@ -103,6 +103,7 @@ class Channel(models.TextChoices):
     ADMIN = "admin", _("admin page")
     EXPORT = "export", _("export")
     COMMAND = "command", _("operations command")
+    CONSENT_EVIDENCE = "consent_evidence", _("consent evidence downloaded")
 
 
 class Outcome(models.TextChoices):

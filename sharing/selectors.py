@@ -316,3 +316,31 @@ def late_records(agency_id: int) -> QuerySet[CreditRecord]:
 def subject_by_identifier(raw: str) -> Subject | None:
     code = registry_selectors.normalised_identifier(raw or "")
     return Subject.objects.filter(identifier=code).first() if code else None
+
+
+def record_holders(record_id: int) -> list[int]:
+    """Agency ids holding a copy of a credit record, who must hear when it is corrected,
+    withdrawn or repaired (issue 12): the deciding agency, the supplying agency, and every
+    agency whose consultation returned it (the access log's `items` list the returned records
+    as {"record": id, "item": code}). One query on the subject's access-log index, then a JSON
+    containment test on that subject's rows only."""
+    record = CreditRecord.objects.values("agency_id", "supplier_id", "subject_id").get(pk=record_id)
+    consulted = (
+        Consultation.objects.filter(
+            subject_id=record["subject_id"],
+            agency_id__isnull=False,
+            items__contains=[{"record": record_id}],
+        )
+        .values_list("agency_id", flat=True)
+        .distinct()
+    )
+    holders = {record["agency_id"], record["supplier_id"], *consulted}
+    return sorted(h for h in holders if h is not None)
+
+
+def may_read_consent_evidence(user: User, consent: Consent) -> bool:
+    """The signed consent document (or the online-consent record) is read by the agency the
+    consent was given to and by the platform operator; never by other agencies or the public."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.is_superuser or (user.agency_id and user.agency_id == consent.agency_id))

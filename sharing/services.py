@@ -2,13 +2,17 @@
 
 Services for other apps (issue 13's subject accounts build on these):
 - `consultation_log(...)`: one access-log row (also installed as `scs.consultations`' writer);
-- `consent_grant(...)`, `consent_withdraw(...)`.
+- `consent_grant(...)`, `consent_withdraw(...)`;
+- `record_changes_deliver(...)`: credit-record corrections, withdrawals and repairs into the
+  feed of every agency holding a copy (sanctions' `SanctionEvent`, one cursor for all).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
+import json
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,8 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from registry import identifiers
-from registry.models import Agency, CatalogueItem, Subject, User
+from registry.models import Agency, CatalogueItem, CreditRecordChange, Subject, User
+from sanctions import services as sanctions_services
 from scs.audit import audited
+from sharing import selectors
 from sharing.models import Channel, Consent, Consultation, Outcome, Purpose, UsageFlag
 
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -291,3 +297,90 @@ def usage_flags_detect(*, day: datetime.date) -> int:
     before = UsageFlag.objects.filter(day=day).count()
     UsageFlag.objects.bulk_create(flags, ignore_conflicts=True)
     return UsageFlag.objects.filter(day=day).count() - before
+
+
+def record_changes_deliver(*, change_ids: Iterable[int] = (), limit: int = 0) -> int:
+    """Deliver the named credit-record changes, then up to `limit` more pending ones (oldest
+    first), each to its holders (`selectors.record_holders`) in a transaction of its own.
+    Returns the feed events written. Safe to run twice: the sanctions service claims each
+    change exactly once. Called by the nudge after commit and by the 30 s sweep."""
+    ids = list(dict.fromkeys(change_ids))
+    if limit:
+        ids += [i for i in sanctions_services.pending_record_changes(limit) if i not in ids]
+    written = 0
+    for change_id in ids:
+        record_id = (
+            CreditRecordChange.objects.filter(pk=change_id)
+            .values_list("record_id", flat=True)
+            .first()
+        )
+        if record_id is None:
+            continue
+        written += sanctions_services.record_change_deliver(
+            change_id=change_id, holders=selectors.record_holders(record_id)
+        )
+    return written
+
+
+@dataclasses.dataclass(frozen=True)
+class EvidenceFile:
+    """A consent's evidence as served: bytes, a file name without user input, a media type."""
+
+    content: bytes
+    filename: str
+    content_type: str
+
+
+_EVIDENCE_TYPES = {b"%PDF-": ("pdf", "application/pdf"), b"\x89PNG": ("png", "image/png"),
+                   b"\xff\xd8\xff": ("jpg", "image/jpeg")}  # fmt: skip
+
+
+def consent_evidence_read(*, user: User, consent: Consent) -> EvidenceFile:
+    """The evidence of a consent for download, with one access-log row (channel
+    `consent_evidence`, items `[{"consent": id}]`): the signed document uploaded by the agency
+    (bytes as stored, checked against the SHA-256 recorded at upload), or for a consent given
+    online a JSON record of it. PermissionDenied (and a `refused` row) for anyone but the
+    consenting agency and the operator (`selectors.may_read_consent_evidence`)."""
+    log = {
+        "user": user,
+        "channel": Channel.CONSENT_EVIDENCE,
+        "subject": consent.subject,
+        "purpose_code": consent.purpose.code,
+        "reference": consent.evidence_reference,
+        "items": [{"consent": consent.pk}],
+    }
+    if not selectors.may_read_consent_evidence(user, consent):
+        consultation_log(outcome=Outcome.REFUSED, **{**log, "items": []})
+        raise PermissionDenied(gettext("Only the consenting agency reads this consent."))
+    if consent.evidence:
+        with consent.evidence.open("rb") as handle:
+            content = handle.read()
+        if hashlib.sha256(content).hexdigest() != consent.evidence_sha256:
+            # A file changed on disk is no evidence: refuse rather than serve it.
+            raise ValidationError({"evidence": gettext("The stored document fails its check.")})
+        suffix, content_type = next(
+            (v for magic, v in _EVIDENCE_TYPES.items() if content.startswith(magic)),
+            ("bin", "application/octet-stream"),
+        )
+    else:
+        content = json.dumps(
+            {
+                "consent": consent.pk,
+                "given": consent.given,
+                "subject": consent.subject.masked_identifier,
+                "agency": consent.agency.subject.identifier,
+                "purpose": consent.purpose.code,
+                "all_restricted": consent.all_restricted,
+                "items": sorted(consent.items.values_list("code", flat=True)),
+                "valid_from": consent.valid_from.isoformat(),
+                "valid_until": consent.valid_until.isoformat(),
+                "recorded_at": consent.recorded_at.isoformat(),
+                "recorded_by": consent.recorded_by.get_username() if consent.recorded_by else "",
+                "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
+            },
+            ensure_ascii=False,
+            indent=2,
+        ).encode()
+        suffix, content_type = "json", "application/json"
+    consultation_log(outcome=Outcome.RETURNED, **log)
+    return EvidenceFile(content, f"consent-{consent.pk}-evidence.{suffix}", content_type)

@@ -42,5 +42,10 @@ api_urlpatterns = [
         consultation.ConsentWithdraw.as_view(),
         name="consent-withdraw",
     ),
+    path(
+        "consents/<int:pk>/evidence/",
+        consultation.ConsentEvidence.as_view(),
+        name="consent-evidence",
+    ),
     path("access-log/", consultation.AccessLog.as_view(), name="access-log"),
 ]

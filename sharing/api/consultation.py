@@ -6,13 +6,15 @@ and empty ones.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -320,6 +322,29 @@ class ConsentWithdraw(APIView):
         reason = str(request.data.get("reason", ""))[:500] if hasattr(request.data, "get") else ""
         consent = services.consent_withdraw(actor=request.user, consent=consent, reason=reason)
         return Response(consent_body(consent))
+
+
+class ConsentEvidence(APIView):
+    """`GET /api/v1/consents/{id}/evidence/`: the signed consent document (or, for a consent
+    given online, its record as JSON) as an attachment, never cached, to the agency the consent
+    was given to and to the platform operator; 404 to every other agency, as if the consent
+    did not exist. Each download, and each refusal, writes one access-log row."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        consent = get_object_or_404(
+            Consent.objects.select_related("subject", "agency__subject", "purpose"), pk=pk
+        )
+        try:
+            found = services.consent_evidence_read(user=request.user, consent=consent)
+        except DjangoPermissionDenied as exc:
+            raise NotFound() from exc
+        response = HttpResponse(found.content, content_type=found.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+        response["Cache-Control"] = "private, no-store"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class ConsultationOut(serializers.ModelSerializer):
