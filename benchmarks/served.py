@@ -18,11 +18,15 @@ in the same run on the same data:
 4. portal search per query class (floor: the bare index query of that class);
 5. API subject detail, subject page, PDF report;
 6. a bounded locust run (loopback, stops by itself) at increasing rates;
+6b. sharing (issue 12): the file of a subject, a credit check of 1 000 identifiers and bulk
+   collection of 10 000 records over HTTP, on benchmarks.sharing's data set-up (one
+   government-visible and one restricted record per sampled company, consents for some);
 7. peak RSS of every worker process during the run;
 8. the cost curve: each run stores its figures per size; the table of all sizes run so far
    is printed with each workload's growth.
 Then reconciliation must report zero drift. BENCH_SMOKE=1 shortens every step (CI: fails
-if a workload errors, not on timings). Results: benchmarks/results/latest.json.
+if a workload errors, not on timings). BENCH_ONLY=file,check,bulk (names of steps, comma
+separated) runs only those workloads. Results: benchmarks/results/latest.json.
 """
 
 from __future__ import annotations
@@ -56,6 +60,12 @@ BASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14")
 MEASURES = 15
 CLERK_ENTRIES = 5 if SMOKE else 30
+# Step names: propagation, feed, screening, search, pages, load, file, check, bulk.
+ONLY = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
+
+
+def wanted(step: str) -> bool:
+    return not ONLY or step in ONLY
 
 
 def _db_url(name: str) -> str:
@@ -366,6 +376,7 @@ def row(workload, *, floor, p50, p95=None, unit="ms", goal, met, ratio=None, **e
     entry = {
         "workload": workload,
         "size": SUBJECTS,
+        "measured_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "floor": floor,
         "p50": p50,
         "p95": p95,
@@ -850,6 +861,160 @@ def pages(token: str) -> dict:
     }
 
 
+# --- sharing (issue 12) --------------------------------------------------------------------
+
+
+def queries_of(method: str, path: str, token: str, body: bytes | None = None, **extra) -> int:
+    """Queries one request makes, counted in this process through the same Django stack (the
+    served processes cannot report theirs)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Token {token}")
+    with CaptureQueriesContext(connection) as ctx:
+        if method == "GET":
+            response = client.get(path)
+        else:
+            response = client.post(path, body, **extra)
+    if response.status_code != 200:
+        raise WorkloadError(f"{path}: HTTP {response.status_code}: {response.content[:300]!r}")
+    return len(ctx.captured_queries)
+
+
+def sharing_setup() -> dict:
+    from benchmarks import sharing
+
+    samr, consulting, identifiers = sharing.setup()
+    return {
+        "samr": samr,
+        "consulting": consulting,
+        "identifiers": identifiers,
+        "token": token_for(consulting),
+        "samr_token": token_for(samr),
+    }
+
+
+def sharing_file(fx: dict) -> None:
+    import random
+
+    from benchmarks import sharing
+
+    print("\n6b. Sharing: the file of one subject (GET …/file/)", flush=True)
+    token, repeat = fx["token"], 20 if SMOKE else 300
+    sample = random.Random(12).sample(fx["identifiers"], min(200, len(fx["identifiers"])))
+    params = {"purpose": sharing.CONSENT_PURPOSE, "reference": "（2026）审批字第1号"}
+    counter = iter(range(10**9))
+
+    def get():
+        code = sample[next(counter) % len(sample)]
+        data = json.loads(
+            expect_ok(http_get(f"/api/v1/subjects/{code}/file/", params, token), "file")
+        )
+        if len(data["records"]) + sum(data["restricted"]["withheld"].values()) < 2:
+            raise WorkloadError(f"the file of {code} lost records: {data}")
+
+    queries = queries_of("GET", f"/api/v1/subjects/{sample[0]}/file/?{urlencode(params)}", token)
+    floor_sql = (
+        "SELECT r.* FROM registry_creditrecord r JOIN registry_subject s "
+        "ON s.id = r.subject_id WHERE s.identifier = %s"
+    )
+    floor = timings(sql_runner(floor_sql, [sample[0]]), repeat=repeat)
+    actual = timings(get, repeat=repeat, warmup=5)
+    row(
+        "sharing: file of one subject", floor=round(floor["p50"], 2), p50=actual["p50"],
+        p95=actual["p95"], goal="p95 < 50 ms", met=actual["p95"] < 50, queries=queries,
+    )  # fmt: skip
+
+
+def sharing_check(fx: dict) -> None:
+    import random
+
+    from django.db import connection
+
+    print("\n6b. Sharing: a credit check of 1 000 identifiers (POST /credit-checks/)", flush=True)
+    token = fx["token"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT identifier FROM registry_subject ORDER BY md5(id::text) LIMIT 4000")
+        everyone = [r[0] for r in cur.fetchall()]
+    rng = random.Random(13)
+    # Some with records and consents (the file's companies), the rest anyone.
+    batches = [rng.sample(fx["identifiers"], 100) + rng.sample(everyone, 900) for _ in range(5)]
+    counter = iter(range(10**9))
+
+    def payload():
+        batch = batches[next(counter) % len(batches)]
+        purpose = "government_procurement"
+        return {"purpose": purpose, "reference": "采购-2026-001", "identifiers": batch}
+
+    def post():
+        data = json.loads(expect_ok(http_post_json("/api/v1/credit-checks/", payload(), token),
+                                    "credit check"))  # fmt: skip
+        if len(data["results"]) != 1000:
+            raise WorkloadError("the credit check lost identifiers")
+
+    queries = queries_of(
+        "POST", "/api/v1/credit-checks/", token, json.dumps(payload()).encode(),
+        content_type="application/json",
+    )  # fmt: skip
+    floor_sql = (
+        "SELECT s.id, e.id, x.id, r.id FROM registry_subject s "
+        "LEFT JOIN blacklists_listentry e ON e.subject_id = s.id AND e.state = 'published' "
+        "LEFT JOIN sanctions_sanction x ON x.target_id = s.id AND x.status = 'in_force' "
+        "AND x.implementing_agency_id = %s "
+        "LEFT JOIN registry_creditrecord r ON r.subject_id = s.id AND r.status = 'confirmed' "
+        "WHERE s.identifier = ANY(%s::varchar[])"
+    )
+    floor = timings(
+        sql_runner(floor_sql, [fx["consulting"].pk, batches[0]]), repeat=3 if SMOKE else 15
+    )
+    actual = timings(post, repeat=3 if SMOKE else 30)
+    row(
+        "sharing: credit check of 1 000 identifiers", floor=round(floor["p50"], 2),
+        p50=actual["p50"], p95=actual["p95"], goal="p95 < 1000 ms", met=actual["p95"] < 1000,
+        queries=queries,
+    )  # fmt: skip
+
+
+def sharing_bulk(fx: dict) -> None:
+    from django.db import connection
+
+    from benchmarks import sharing
+
+    n = 1000 if SMOKE else 10_000
+    print(f"\n6b. Sharing: bulk collection of {n} records (POST /credit-records/bulk/)", flush=True)
+    token = fx["samr_token"]
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/x-ndjson"}
+    # Floor: the same number of rows into a bare copy of the table (no indexes, foreign keys or
+    # history trigger) in one statement: what any implementation must at least pay.
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE bench_floor (LIKE registry_creditrecord INCLUDING DEFAULTS)")
+        started = time.perf_counter()
+        cur.execute(
+            "INSERT INTO bench_floor SELECT * FROM registry_creditrecord ORDER BY id LIMIT %s", [n]
+        )
+        floor = (time.perf_counter() - started) * 1000
+        cur.execute("DROP TABLE bench_floor")
+    runs = {"new": [], "resent": []}
+    for attempt in range(1 if SMOKE else 3):
+        body = sharing.bulk_body(fx["identifiers"], n, f"{uuid.uuid4().hex[:8]}-{attempt}")
+        body = body.encode()
+        for label, expected in (("new", "created"), ("resent", "unchanged")):
+            started = time.perf_counter()
+            data = json.loads(
+                expect_ok(_request("POST", "/api/v1/credit-records/bulk/", body, headers), "bulk")
+            )
+            runs[label].append((time.perf_counter() - started) * 1000)
+            if data["counts"] != {expected: n}:
+                raise WorkloadError(f"bulk {label}: {data['counts']}")
+    for label, samples in runs.items():
+        figures = summary(samples)
+        row(
+            f"sharing: bulk {n} records ({label})", floor=round(floor, 2), p50=figures["p50"],
+            p95=figures["p95"], goal="< 5000 ms", met=figures["p95"] < 5000,
+        )  # fmt: skip
+
+
 def load(data: dict) -> None:
     print("\n6. Load: locust, 70 % search / 20 % pages / 10 % API, loopback", flush=True)
     step_s = 8 if SMOKE else 15
@@ -928,6 +1093,17 @@ def curve() -> list[dict]:
     return rows
 
 
+def merged(path: Path, result: dict) -> dict:
+    """A run restricted by BENCH_ONLY replaces its own rows in an earlier run's results and
+    keeps the others (each row carries the time it was measured)."""
+    if not ONLY or not path.exists():
+        return result
+    earlier = json.loads(path.read_text())
+    mine = {r["workload"] for r in result["rows"]}
+    kept = [r for r in earlier.get("rows", []) if r["workload"] not in mine]
+    return {**result, "rows": kept + result["rows"]}
+
+
 def print_table(meta: dict) -> None:
     print("\n" + "=" * 118)
     print(
@@ -963,7 +1139,7 @@ def main() -> int:
         [PY, "-m", "celery", "-A", "scs", "purge", "-f"], cwd=ROOT, env=ENV, check=False,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    fx = prepare_lists()
+    fx = prepare_lists() if wanted("propagation") else {}
     plat = Platform()
     sampler = RssSampler(plat)
     errors = []
@@ -996,10 +1172,23 @@ def main() -> int:
         ]
         load_data: dict = {"queries": [], "refs": [], "identifiers": []}
         steps += [
-            ("portal search", lambda: load_data.update(queries=portal_search())),
+            ("search", lambda: load_data.update(queries=portal_search())),
             ("pages", lambda: load_data.update(pages(agency_token()))),
             ("load", lambda: load({**load_data, "token": agency_token()})),
         ]
+        shared: dict = {}
+
+        def sharing_fx() -> dict:
+            if not shared:
+                shared.update(sharing_setup())
+            return shared
+
+        steps += [
+            ("file", lambda: sharing_file(sharing_fx())),
+            ("check", lambda: sharing_check(sharing_fx())),
+            ("bulk", lambda: sharing_bulk(sharing_fx())),
+        ]
+        steps = [(name, step) for name, step in steps if wanted(name)]
         for name, step in steps:
             try:
                 step()
@@ -1016,6 +1205,9 @@ def main() -> int:
     peak = max(worker_peaks or [0])
     row("peak RSS of any worker (MB)", floor=None, p50=peak, unit=" MB", goal="< 500 MB",
         met=0 < peak < 500, per_process=sampler.peak)  # fmt: skip
+    if plat.worker is None:
+        # Propagation did not run (BENCH_ONLY): no worker, so the drift check reads the seed.
+        print("  (no Celery worker started by the selected workloads)")
     drift = services.reconcile(fix=False)
     row("reconcile: drift after the run", floor=None, p50=drift.total, unit=" rows",
         goal="0", met=drift.total == 0)  # fmt: skip
@@ -1032,6 +1224,7 @@ def main() -> int:
         "subjects": SUBJECTS,
         "entries": ENTRIES,
         "smoke": SMOKE,
+        "only": sorted(ONLY),
         "cores": os.cpu_count(),
         "machine": platform.platform(),
         "postgres": pg,
@@ -1041,7 +1234,9 @@ def main() -> int:
     print_table(meta)
     result = {**meta, "rows": ROWS}
     if not SMOKE:
-        (RESULTS / f"size-{SUBJECTS}.json").write_text(json.dumps(result, indent=1, default=str))
+        size_file = RESULTS / f"size-{SUBJECTS}.json"
+        result = merged(size_file, result)
+        size_file.write_text(json.dumps(result, indent=1, default=str))
         result["curve"] = curve()
         print("\n8. Cost curve (p95 or time per item, by size):")
         for c in result["curve"]:

@@ -3,7 +3,8 @@
     DATABASE_URL=postgres://…/scs_i12_bench python -m benchmarks.sharing
 
 Runs against a database loaded with `seed_demo --subjects N`. Adds (idempotently) one
-government-visible and one restricted record to BENCH_FILE_SUBJECTS companies, then measures
+government-visible and one restricted record to BENCH_FILE_SUBJECTS companies, and a consent
+of one company in CONSENT_EVERY for the consulting agency, then measures
 through the real HTTP stack (Django test client, token auth, serializers, access-log writes)
 and prints p95 and query counts, each against a floor of bare SQL measured in the same run.
 """
@@ -11,6 +12,7 @@ and prints p95 and query counts, each against a floor of bare SQL measured in th
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import random
@@ -29,8 +31,13 @@ from knox.models import AuthToken  # noqa: E402
 
 from benchmarks.harness import measure, report, sql  # noqa: E402
 from registry.models import Agency, CatalogueItem, CreditRecord, Subject, User  # noqa: E402
+from sharing.models import Consent, Purpose  # noqa: E402
 
 FILE_SUBJECTS = int(os.environ.get("BENCH_FILE_SUBJECTS", "2000"))
+# One company in CONSENT_EVERY gave the consulting agency its consent (all restricted items,
+# administrative licensing), so the file returns its restricted record too.
+CONSENT_EVERY = 4
+CONSENT_PURPOSE = "administrative_licensing"
 RNG = random.Random(12)
 
 
@@ -88,6 +95,22 @@ def setup() -> tuple[Agency, Agency, list[str]]:
             for code, item in made.items()
         ]
         CreditRecord.objects.bulk_create(rows, batch_size=5000)
+    if not Consent.objects.filter(evidence_reference__startswith="BENCH-C-").exists():
+        purpose = Purpose.objects.get(code=CONSENT_PURPOSE)
+        Consent.objects.bulk_create(
+            Consent(
+                subject_id=pk,
+                agency=consulting,
+                purpose=purpose,
+                all_restricted=True,
+                valid_from=today - datetime.timedelta(days=10),
+                valid_until=today + datetime.timedelta(days=365),
+                given=Consent.Given.DOCUMENT,
+                evidence_sha256=hashlib.sha256(f"BENCH-C-{pk}".encode()).hexdigest(),
+                evidence_reference=f"BENCH-C-{pk}",
+            )
+            for pk, _identifier in companies[::CONSENT_EVERY]
+        )
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return samr, consulting, [identifier for _pk, identifier in companies]
@@ -156,9 +179,8 @@ def bench_credit_check(consulting: Agency, identifiers: list[str]) -> list[dict]
     return [result]
 
 
-def bench_bulk(samr: Agency, identifiers: list[str]) -> list[dict]:
-    client = client_for(samr, "bench-bulk")
-    run = int(time.time())
+def bulk_body(identifiers: list[str], n: int, run: str) -> str:
+    """`n` valid penalty records (JSON Lines) of the market regulator for these companies."""
     decided = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
     rows = [
         {
@@ -170,9 +192,14 @@ def bench_bulk(samr: Agency, identifiers: list[str]) -> list[dict]:
             "legal_basis": "《广告法》第五十五条",
             "penalty": {"kind": "罚款", "amount_yuan": "5000.00", "severity": "ordinary"},
         }
-        for i in range(10_000)
+        for i in range(n)
     ]
-    body = "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+
+
+def bench_bulk(samr: Agency, identifiers: list[str]) -> list[dict]:
+    client = client_for(samr, "bench-bulk")
+    body = bulk_body(identifiers, 10_000, str(int(time.time())))
     # Floor: the same 10 000 rows into a bare table (no indexes, foreign keys or history
     # trigger) in one statement: what any implementation must at least pay to store them.
     with connection.cursor() as cur:

@@ -12,7 +12,7 @@ import datetime
 import decimal
 import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -36,6 +36,8 @@ TOP_FIELDS = {
 PENALTY_FIELDS = {"kind", "amount_yuan", "severity"}
 LICENCE_FIELDS = {"kind", "valid_from", "valid_until"}
 MAX_BATCH = 10_000
+# TextChoices.values builds a new list at every call: read once.
+SEVERITIES = frozenset(Severity.values)
 
 
 class BatchError(ValueError):
@@ -81,19 +83,49 @@ def parse_body(raw: bytes, content_type: str) -> list:
 
 @dataclass
 class Lookups:
+    """What a batch's rows refer to, read once per batch (one query per kind), and each
+    distinct identifier of the batch parsed once (`parsed`)."""
+
     subjects: dict[str, Subject]
     items: dict[str, CatalogueItem]
     agencies: dict[str, Agency]
+    parsed: dict[str, str | identifiers.IdentifierError] = field(default_factory=dict)
+    # Today in the platform's time zone, read once per batch (no decision from the future).
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+    def identifier(self, raw) -> str:
+        """The normalised code of `raw` (str or int); IdentifierError as the parser raises it.
+        Parsed once per distinct value of the batch."""
+        text = str(raw)
+        found = self.parsed.get(text)
+        if found is None:
+            try:
+                found = identifiers.validate_identifier(text)[0]
+            except identifiers.IdentifierError as exc:
+                found = exc
+            self.parsed[text] = found
+        if isinstance(found, identifiers.IdentifierError):
+            raise found
+        return found
+
+    def code(self, value) -> str | None:
+        if not isinstance(value, str | int):
+            return None
+        try:
+            return self.identifier(value)
+        except identifiers.IdentifierError:
+            return None
 
     @classmethod
     def for_rows(cls, rows: list) -> Lookups:
         codes, items, agencies = set(), set(), set()
+        batch = cls({}, {}, {})
         for row in rows:
             if not isinstance(row, dict):
                 continue
-            codes.add(_code(row.get("subject_identifier")))
+            codes.add(batch.code(row.get("subject_identifier")))
             items.add(str(row.get("catalogue_item") or "").strip())
-            agencies.add(_code(row.get("deciding_agency")))
+            agencies.add(batch.code(row.get("deciding_agency")))
         codes.discard(None)
         agencies.discard(None)
         return cls(
@@ -105,16 +137,8 @@ class Lookups:
                     subject__identifier__in=agencies
                 )
             },
+            parsed=batch.parsed,
         )
-
-
-def _code(value) -> str | None:
-    if not isinstance(value, str | int):
-        return None
-    try:
-        return identifiers.validate_identifier(str(value))[0]
-    except identifiers.IdentifierError:
-        return None
 
 
 def _date(value, name: str, errors: dict) -> datetime.date | None:
@@ -159,7 +183,7 @@ def parse_row(row, lookups: Lookups) -> RecordInput | dict:
         errors["subject_identifier"] = [gettext("This field is required.")]
     else:
         try:
-            code, _scheme = identifiers.validate_identifier(str(raw_subject))
+            code = lookups.identifier(raw_subject)
         except identifiers.IdentifierError as exc:
             errors["subject_identifier"] = [exc.message]
         else:
@@ -175,14 +199,14 @@ def parse_row(row, lookups: Lookups) -> RecordInput | dict:
         ]
     deciding = None
     if row.get("deciding_agency") not in (None, ""):
-        deciding = lookups.agencies.get(_code(row.get("deciding_agency")) or "")
+        deciding = lookups.agencies.get(lookups.code(row.get("deciding_agency")) or "")
         if deciding is None:
             errors["deciding_agency"] = [gettext("No agency with this code.")]
     decision_number = _text(row, "decision_number", errors, max_length=100, required=True)
     decision_date = _date(row.get("decision_date"), "decision_date", errors)
     if decision_date is None and "decision_date" not in errors:
         errors["decision_date"] = [gettext("This field is required.")]
-    elif decision_date and decision_date > timezone.localdate():
+    elif decision_date and decision_date > lookups.today:
         errors["decision_date"] = [gettext("A decision date cannot be in the future.")]
     content = _text(row, "content", errors, max_length=20_000, required=True)
     values = {
@@ -226,7 +250,7 @@ def _penalty(raw: dict, errors: dict) -> dict:
             errors[f"penalty.{key}"] = [gettext("Unknown field.")]
     out = {"penalty_kind": str(raw.get("kind") or "").strip()[:100]}
     severity = raw.get("severity") or Severity.ORDINARY
-    if severity not in Severity.values:
+    if severity not in SEVERITIES:
         errors["penalty.severity"] = [gettext("One of: ordinary, serious.")]
     out["severity"] = severity
     amount = raw.get("amount_yuan")

@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 
+import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
@@ -78,9 +79,54 @@ def consultation_log(
     )
 
 
-def consultation_log_many(rows: list[Consultation]) -> None:
-    """Many rows in one INSERT (a credit check of 1 000 subjects)."""
-    Consultation.objects.bulk_create(rows, batch_size=1000)
+def consultation_log_many(
+    *,
+    user: User,
+    channel: str,
+    purpose_code: str,
+    reference: str,
+    rows: list[tuple[int | None, str, str, list[dict]]],
+) -> int:
+    """Many access-log rows of one consultation (a credit check of up to 1 000 subjects) in one
+    statement: `INSERT … SELECT FROM unnest(…)`, one row per element of `rows`, each
+    `(subject id or None, what was asked if no subject matched, outcome, items returned)`.
+    `asked` is masked here exactly as `consultation_log` masks it. Returns the number written.
+
+    Same rows as `consultation_log` would write one by one (append-only table, one `at` for
+    the whole consultation), at the cost of one round trip.
+    """
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    if not rows:
+        return 0
+    subjects, asked, outcomes, items = [], [], [], []
+    for subject_id, raw, outcome, returned in rows:
+        subjects.append(subject_id)
+        asked.append(masked_query(raw) if subject_id is None else "")
+        outcomes.append(outcome)
+        items.append(orjson.dumps(returned).decode())
+    table = connection.ops.quote_name(Consultation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (at, user_id, username, agency_id, subject_id, asked, "  # noqa: S608
+            "channel, purpose, reference, outcome, items, restricted_withheld) "
+            "SELECT %s, %s, %s, %s, s, a, %s, %s, %s, o, i::jsonb, 0 "
+            "FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::text[]) AS t(s, a, o, i)",
+            [
+                timezone.now(),
+                user.pk if user is not None and user.pk else None,
+                user.get_username() if user is not None else "system",
+                getattr(user, "agency_id", None),
+                channel,
+                (purpose_code or "")[:48],
+                (reference or "")[:200],
+                subjects,
+                asked,
+                outcomes,
+                items,
+            ],
+        )
+        return cursor.rowcount
 
 
 def consultation_log_per_subject(

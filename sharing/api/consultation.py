@@ -17,17 +17,21 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import identifiers
 from registry import selectors as registry_selectors
 from registry.models import CatalogueItem, Subject
-from scs.api import ClosedInputSerializer, KeysetPagination, idempotent
+from scs.api import ClosedInputSerializer, FastJSONRenderer, KeysetPagination, idempotent
 from sharing import selectors, services
 from sharing.models import Channel, Consent, Consultation, Outcome
 
 MAX_CHECK = 1000
+# The hot machine endpoints (file, credit check) answer through orjson; the browsable API
+# stays for people.
+FAST_RENDERERS = [FastJSONRenderer, BrowsableAPIRenderer]
 
 
 def _purpose_error(exc: selectors.PurposeError) -> Response:
@@ -72,6 +76,8 @@ def _identifier_of(request, subject: Subject) -> str:
 class SubjectFile(APIView):
     """`GET /api/v1/subjects/{identifier}/file/?purpose=&reference=`: everything the caller's
     agency may see about the subject for this purpose (rule in `sharing.selectors`)."""
+
+    renderer_classes = FAST_RENDERERS
 
     @extend_schema(
         parameters=[
@@ -146,6 +152,8 @@ class CreditChecks(APIView):
     subject, lists in force, the measures the caller implements, penalties in publicity and a
     link to the file. One access-log row per identifier."""
 
+    renderer_classes = FAST_RENDERERS
+
     @extend_schema(request=CreditCheckInput, responses={200: OpenApiTypes.OBJECT})
     @idempotent
     def post(self, request):
@@ -170,55 +178,52 @@ class CreditChecks(APIView):
                 codes.append((raw, None, exc.message))
         subjects = {
             s.identifier: s
-            for s in Subject.objects.filter(identifier__in={c for _r, c, _e in codes if c})
+            for s in Subject.objects.filter(identifier__in={c for _r, c, _e in codes if c}).only(
+                "id", "identifier", "name", "kind"
+            )
         }
         checks = selectors.credit_check(
             user=request.user, subject_ids=[s.pk for s in subjects.values()]
         )
         results, log_rows = [], []
         reveal = registry_selectors.may_view_personal_ids(request.user)
+        # One reverse() for the whole batch: identifiers are [0-9A-Z], safe in a path as is.
+        file_url = reverse("subject-file", args=["IDENTIFIER"])
         for raw, code, problem in codes:
             subject = subjects.get(code) if code else None
-            row = {"identifier": services.masked_query(raw) if subject is None else None}
             if subject is None:
-                row["found"] = False
+                row = {"identifier": services.masked_query(raw), "found": False}
                 if problem:
                     row["error"] = problem
                 outcome = Outcome.NOT_FOUND
+                log_rows.append((None, raw, outcome, []))
             else:
                 check = checks[subject.pk]
-                row.update(
-                    {
-                        "identifier": registry_selectors.display_identifier(subject, reveal=reveal),
-                        "found": True,
-                        "name": subject.name,
-                        **check,
-                        "file": reverse("subject-file", args=[subject.identifier])
-                        if not subject.is_natural_person
-                        else None,
-                    }
-                )
+                row = {
+                    "identifier": registry_selectors.display_identifier(subject, reveal=reveal),
+                    "found": True,
+                    "name": subject.name,
+                    **check,
+                    "file": None
+                    if subject.is_natural_person
+                    else file_url.replace("IDENTIFIER", subject.identifier),
+                }
                 outcome = (
                     Outcome.RETURNED
                     if check["lists"] or check["measures"] or check["penalties_in_publicity"]
                     else Outcome.EMPTY
                 )
-            results.append(row)
-            log_rows.append(
-                Consultation(
-                    user=request.user,
-                    username=request.user.get_username(),
-                    agency_id=request.user.agency_id,
-                    subject=subject,
-                    asked="" if subject else services.masked_query(raw),
-                    channel=Channel.CREDIT_CHECK,
-                    purpose=purpose.code,
-                    reference=reference,
-                    outcome=outcome,
-                    items=[{"entry": e["entry"]} for e in row.get("lists", [])],
+                log_rows.append(
+                    (subject.pk, "", outcome, [{"entry": e["entry"]} for e in check["lists"]])
                 )
-            )
-        services.consultation_log_many(log_rows)
+            results.append(row)
+        services.consultation_log_many(
+            user=request.user,
+            channel=Channel.CREDIT_CHECK,
+            purpose_code=purpose.code,
+            reference=reference,
+            rows=log_rows,
+        )
         return Response({"purpose": purpose.code, "reference": reference, "results": results})
 
 
