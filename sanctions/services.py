@@ -72,6 +72,25 @@ def outbox_batch_size() -> int:
     return int(getattr(settings, "SANCTIONS_OUTBOX_BATCH", 100))
 
 
+def outbox_next_batch_size(size: int, seconds: float) -> int:
+    """The backlog chain's next batch size (events) after a full batch of `size` events took
+    `seconds`: scaled towards settings.SANCTIONS_OUTBOX_BATCH_SECONDS (default 0.3 s), at most
+    doubled or halved per step, between the starting size (SANCTIONS_OUTBOX_BATCH) and
+    SANCTIONS_OUTBOX_BATCH_MAX (default 2000).
+
+    Why: each batch pays a fixed cost (feed lock, claim, commit, one Celery round trip), so a
+    bulk load wants large batches; a clerk's single entry waits behind at most one batch, so
+    the batch's duration, not its event count, is what must stay bounded (issue 14: p95 < 1 s
+    while a bulk load runs). Memoranda carry from one to dozens of measures, so a fixed event
+    count gives batches of very different durations."""
+    target = float(getattr(settings, "SANCTIONS_OUTBOX_BATCH_SECONDS", 0.3))
+    smallest = outbox_batch_size()
+    largest = max(smallest, int(getattr(settings, "SANCTIONS_OUTBOX_BATCH_MAX", 2000)))
+    scaled = size * target / max(seconds, 1e-3)
+    scaled = min(max(scaled, size / 2), size * 2)
+    return int(min(max(scaled, smallest), largest))
+
+
 _CLAIM_SQL = """
     WITH wanted AS (
         SELECT o.id FROM blacklists_outboxevent o WHERE o.id = ANY(%(ids)s::bigint[])

@@ -5,6 +5,7 @@ redelivered message (acks_late, worker killed) or a sweep racing a kick does no 
 """
 
 import logging
+import time
 
 from celery import shared_task
 from django.core.cache import cache
@@ -45,20 +46,25 @@ def process_outbox_event(event_id: int) -> int:
 
 
 @shared_task(name="sanctions.tasks.process_outbox_backlog", **RETRY)
-def process_outbox_backlog() -> int:
-    return _backlog_batch()
+def process_outbox_backlog(size: int | None = None) -> int:
+    """One batch of the backlog chain; `size` is the chain's current batch size (events),
+    none for the configured starting size."""
+    return _backlog_batch(size)
 
 
-def _backlog_batch() -> int:
+def _backlog_batch(size: int | None = None) -> int:
     """One batch of pending events; a full batch re-enqueues the chain at the back of the
-    queue (nudges waiting there are served in between), a short one ends it. After ending it,
-    look once more: an event committed after the batch's claim, whose nudge saw the chain
-    still running, is not left for the sweep."""
-    size = services.outbox_batch_size()
+    queue (nudges waiting there are served in between), with the next batch sized to take
+    about SANCTIONS_OUTBOX_BATCH_SECONDS (`services.outbox_next_batch_size`); a short one ends
+    it. After ending it, look once more: an event committed after the batch's claim, whose
+    nudge saw the chain still running, is not left for the sweep."""
+    size = size or services.outbox_batch_size()
+    started = time.monotonic()
     batch = services.outbox_events_process(fill=size)
     if batch.claimed >= size:
         cache.touch(BACKLOG_FLAG, BACKLOG_FLAG_TTL)
-        enqueue_after_commit("sanctions.tasks.process_outbox_backlog")
+        following = services.outbox_next_batch_size(size, time.monotonic() - started)
+        enqueue_after_commit("sanctions.tasks.process_outbox_backlog", following)
         return batch.changed
     cache.delete(BACKLOG_FLAG)
     if services.pending_outbox_events(1) and cache.add(BACKLOG_FLAG, 1, BACKLOG_FLAG_TTL):

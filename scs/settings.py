@@ -429,6 +429,10 @@ LIST_PUBLICATION_IMPACT = "sanctions.propagation.entry_impact"
 # Outbox events applied per transaction by the sanctions consumer (set-based imposition); a
 # clerk's single entry waits behind at most one such batch of a bulk load.
 SANCTIONS_OUTBOX_BATCH = env.int("SANCTIONS_OUTBOX_BATCH", default=100)
+# A bulk load's backlog chain grows its batches towards this duration (seconds) and at most to
+# this many events (sanctions.services.outbox_next_batch_size).
+SANCTIONS_OUTBOX_BATCH_SECONDS = env.float("SANCTIONS_OUTBOX_BATCH_SECONDS", default=0.3)
+SANCTIONS_OUTBOX_BATCH_MAX = env.int("SANCTIONS_OUTBOX_BATCH_MAX", default=2000)
 
 LOGGING = {
     "version": 1,

@@ -144,3 +144,18 @@ def test_one_backlog_chain_applies_everything_and_ends(
     assert services.pending_outbox_events() == []
     assert cache.get(tasks.BACKLOG_FLAG) is None  # the chain ended
     assert services.reconcile(fix=False).total == 0
+
+
+def test_the_backlog_batch_grows_towards_its_duration_and_stays_bounded(settings):
+    settings.SANCTIONS_OUTBOX_BATCH = 100
+    settings.SANCTIONS_OUTBOX_BATCH_SECONDS = 0.3
+    settings.SANCTIONS_OUTBOX_BATCH_MAX = 2000
+    # A quick batch doubles at most; a slow one halves at most, never below the start.
+    assert services.outbox_next_batch_size(100, 0.01) == 200
+    assert services.outbox_next_batch_size(400, 0.4) == 300
+    assert services.outbox_next_batch_size(400, 5.0) == 200
+    assert services.outbox_next_batch_size(150, 5.0) == 100
+    assert services.outbox_next_batch_size(1500, 0.0) == 2000
+    # Settings narrower than the start: the start wins.
+    settings.SANCTIONS_OUTBOX_BATCH_MAX = 50
+    assert services.outbox_next_batch_size(100, 0.01) == 100
