@@ -6,8 +6,10 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,7 +24,7 @@ from blacklists.models import (
 )
 from registry.api import UPGRADED_FROM_15, IdentifierField, RevealMixin, upgraded_from_15_digits
 from registry.models import Subject
-from scs.api import KeysetPagination, idempotent
+from scs.api import KeysetPagination, StrictBooleanFilter, idempotent
 
 
 class GroundSerializer(serializers.ModelSerializer):
@@ -198,9 +200,17 @@ class ListEntryFilter(django_filters.FilterSet):
         fields = ["list", "state", "subject"]
 
 
+class ListDefinitionFilter(django_filters.FilterSet):
+    is_public = StrictBooleanFilter()
+
+    class Meta:
+        model = ListDefinition
+        fields = ["kind", "is_public"]
+
+
 class ListDefinitionList(generics.ListAPIView):
     serializer_class = ListDefinitionSerializer
-    filterset_fields = ["kind", "is_public"]
+    filterset_class = ListDefinitionFilter
 
     def get_queryset(self):
         return selectors.list_definitions()
@@ -313,6 +323,8 @@ class ListEntryImport(APIView):
     `{"rows": N, "created": [ids], "errors": [{"row", "field", "column", "message"}]}`,
     400 when any row is bad (nothing is created)."""
 
+    parser_classes = [MultiPartParser]
+
     @extend_schema(request={"multipart/form-data": ImportInput}, responses={200: dict})
     def post(self, request):
         from blacklists import importing
@@ -336,11 +348,19 @@ class ListEntryImport(APIView):
         return Response(body, status=status.HTTP_400_BAD_REQUEST if result.errors else 200)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 class ListEntryImportTemplate(APIView):
     """`GET …/import/template.csv` or `.xlsx`: the columns and one example row valid for the
     caller's agency (the XLSX adds a sheet of valid list keys, grounds and tiers)."""
 
-    @extend_schema(responses={200: bytes})
+    @extend_schema(
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, XLSX): OpenApiTypes.BINARY,
+        }
+    )
     def get(self, request, fmt: str):
         from django.http import HttpResponse
 
@@ -351,7 +371,7 @@ class ListEntryImportTemplate(APIView):
             content, mime = importing.template_csv(agency), "text/csv; charset=utf-8"
         else:
             content = importing.template_xlsx(agency)
-            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            mime = XLSX
         response = HttpResponse(content, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="list-entries-template.{fmt}"'
         return response

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from registry import identifiers, names, selectors, services
 from registry.models import Division, FormerIdentifier, RoleKind, Subject, SubjectKind
-from scs.api import KeysetPagination, idempotent
+from scs.api import KeysetPagination, StrictBooleanFilter, idempotent
 
 UPGRADED_FROM_15 = "15-digit first-generation resident ID"  # identifier_upgraded_from's value
 
@@ -362,7 +362,7 @@ class DivisionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Code (prefix) or name (partial)")
     level = django_filters.ChoiceFilter(choices=Division.Level.choices)
     parent = django_filters.CharFilter(field_name="parent_id")
-    abolished = django_filters.BooleanFilter()
+    abolished = StrictBooleanFilter()
 
     class Meta:
         model = Division

@@ -10,7 +10,9 @@ import time
 from functools import wraps
 from hmac import compare_digest
 
+import django_filters
 import orjson
+from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,6 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
 )
 from knox.auth import TokenAuthentication
 from knox.models import get_token_model
@@ -431,6 +434,8 @@ ERROR_STATUSES = {
     "429": "Rate limit reached; see Retry-After.",
     "503": "The database is temporarily unavailable; see Retry-After.",
 }
+# Only operations that take a body: a body of another media type than the documented one.
+BODY_ERROR_STATUSES = {"415": "The body's Content-Type is not the one documented."}
 
 
 def document_error_responses(result, generator, request, public):
@@ -457,6 +462,173 @@ def document_error_responses(result, generator, request, public):
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             responses = operation.setdefault("responses", {})
-            for code, text in ERROR_STATUSES.items():
+            statuses = dict(ERROR_STATUSES)
+            if operation.get("requestBody"):
+                statuses.update(BODY_ERROR_STATUSES)
+            for code, text in statuses.items():
                 responses.setdefault(code, {"description": text, "content": error})
     return result
+
+
+# --- the contract's input rules (issue 10) -------------------------------------------------
+
+# What InputHygieneMiddleware refuses in a query parameter, a path segment or a form field:
+# the C0 control characters except tab, LF and CR, and DEL.
+NO_CONTROL_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+# What every JSON string field refuses (DRF's ProhibitNullCharactersValidator: PostgreSQL
+# text cannot hold NUL).
+NO_NUL_PATTERN = "^[^\\x00]*$"
+# Formats whose values cannot hold control characters anyway: left without a pattern.
+_SHAPED_FORMATS = {"date", "date-time", "time", "uuid", "uri", "email", "binary", "decimal"}
+
+# Closed vocabularies kept as data (purposes, catalogue item codes, list keys...): name ->
+# function returning the codes in force. Registered by the app that owns them
+# (register_vocabulary), read by fill_vocabularies at every schema generation.
+VOCABULARIES: dict[str, object] = {}
+
+
+def register_vocabulary(name: str):
+    """Decorator: `@register_vocabulary("purposes") def f() -> list[str]` makes every schema
+    object marked `{"x-vocabulary": "purposes"}` (VocabularyField, vocabulary_parameter)
+    carry `enum: f()`, read from the database when the schema is generated."""
+
+    def register(function):
+        VOCABULARIES[name] = function
+        return function
+
+    return register
+
+
+class VocabularyField(serializers.CharField):
+    """A code from a closed vocabulary kept as data. The schema lists the codes in force
+    (`enum`, filled by fill_vocabularies); the view still checks the code against the
+    database and answers 400 naming the field for one withdrawn meanwhile."""
+
+    def __init__(self, *, vocabulary: str, **kwargs):
+        self.vocabulary = vocabulary
+        super().__init__(**kwargs)
+
+
+class VocabularyFieldScheme(OpenApiSerializerFieldExtension):
+    target_class = "scs.api.VocabularyField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "x-vocabulary": self.target.vocabulary}
+
+
+def vocabulary_parameter(name: str, vocabulary: str, *, required: bool = False, **kwargs):
+    """An OpenApiParameter (query) whose schema lists the codes of `vocabulary` in force."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    return OpenApiParameter(
+        name,
+        {"type": "string", "x-vocabulary": vocabulary},
+        OpenApiParameter.QUERY,
+        required=required,
+        **kwargs,
+    )
+
+
+def _walk(node, visit):
+    if isinstance(node, dict):
+        visit(node)
+        for value in node.values():
+            _walk(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, visit)
+
+
+def fill_vocabularies(result, generator, request, public):
+    """drf-spectacular postprocessing hook: `enum` for every `x-vocabulary` schema, from the
+    database at generation time (the schema view answers per request, so a purpose the
+    operator adds appears in the next schema fetched)."""
+    cache: dict[str, list[str]] = {}
+
+    def visit(node):
+        name = node.get("x-vocabulary")
+        if isinstance(name, str) and name in VOCABULARIES:
+            if name not in cache:
+                cache[name] = sorted(VOCABULARIES[name]())
+            node["enum"] = cache[name]
+
+    _walk(result, visit)
+    return result
+
+
+def _plain_string(schema: dict) -> bool:
+    return (
+        schema.get("type") == "string"
+        and "enum" not in schema
+        and "pattern" not in schema
+        and schema.get("format") not in _SHAPED_FORMATS
+    )
+
+
+def document_input_rules(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the characters the API refuses, in the schema.
+
+    - query and path parameters, and multipart form fields: no control characters
+      (NO_CONTROL_PATTERN; scs.security.InputHygieneMiddleware answers 400 otherwise);
+    - JSON string fields: no NUL (NO_NUL_PATTERN; DRF answers 400 otherwise).
+    Strings that already carry a pattern, an enum or a shaped format are left as they are."""
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def constrain(schema: dict | None, pattern: str, seen: set[str]):
+        if not isinstance(schema, dict):
+            return
+        ref = schema.get("$ref")
+        if ref:
+            name = ref.rsplit("/", 1)[-1]
+            if (name, pattern) not in seen:
+                seen.add((name, pattern))
+                constrain(schemas.get(name), pattern, seen)
+            return
+        if _plain_string(schema):
+            schema["pattern"] = pattern
+        for key in ("properties",):
+            for child in (schema.get(key) or {}).values():
+                constrain(child, pattern, seen)
+        for key in ("items", "additionalProperties"):
+            if isinstance(schema.get(key), dict):
+                constrain(schema[key], pattern, seen)
+        for key in ("allOf", "oneOf", "anyOf"):
+            for child in schema.get(key) or []:
+                constrain(child, pattern, seen)
+
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") in ("query", "path"):
+                    constrain(parameter.get("schema"), NO_CONTROL_PATTERN, set())
+            content = (operation.get("requestBody") or {}).get("content", {})
+            for media_type, body in content.items():
+                pattern = NO_NUL_PATTERN if media_type == "application/json" else NO_CONTROL_PATTERN
+                constrain(body.get("schema"), pattern, set())
+    return result
+
+
+class StrictBooleanField(forms.Field):
+    """`true` or `false` (also `1`/`0`), nothing else: django-filter's own boolean field
+    reads any other value as "no filter", which silently widens the answer."""
+
+    default_error_messages = {"invalid": "Use true or false."}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A boolean query filter that answers 400 for anything but true/false (schema: boolean)."""
+
+    field_class = StrictBooleanField

@@ -267,11 +267,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scs.api.exception_handler",
-    "DEFAULT_PARSER_CLASSES": [
-        "scs.api.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only (the contract's one body type); file uploads name MultiPartParser themselves.
+    "DEFAULT_PARSER_CLASSES": ["scs.api.SafeJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["scs.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "token": env("API_RATE", default="6000/min"),
@@ -306,6 +303,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "scs.api.document_error_responses",
+        "scs.api.fill_vocabularies",
+        "scs.api.document_input_rules",
     ],
     # One name per choice set used in several serializers.
     "ENUM_NAME_OVERRIDES": {

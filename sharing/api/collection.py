@@ -22,9 +22,20 @@ from registry import selectors as registry_selectors
 from registry import services
 from registry.credit_records import CORRECTABLE, RecordConflict
 from registry.models import Agency, CatalogueItem, CreditRecord
-from scs.api import ClosedInputSerializer, KeysetPagination, idempotent
+from scs.api import (
+    ClosedInputSerializer,
+    KeysetPagination,
+    VocabularyField,
+    idempotent,
+    register_vocabulary,
+)
 from sharing import parsing
 from sharing.selectors import record_row
+
+
+@register_vocabulary("catalogue_items")
+def _catalogue_codes() -> list[str]:
+    return list(CatalogueItem.objects.values_list("code", flat=True))
 
 
 def _agency_of(request) -> Agency:
@@ -79,7 +90,7 @@ class CreditRecordInput(ClosedInputSerializer):
     codes must name a registered subject, a catalogue item and an agency."""
 
     subject_identifier = serializers.CharField(max_length=40)
-    catalogue_item = serializers.CharField(max_length=32)
+    catalogue_item = VocabularyField(vocabulary="catalogue_items", max_length=32)
     decision_number = serializers.CharField(max_length=100)
     decision_date = serializers.DateField()
     deciding_agency = serializers.CharField(required=False, allow_blank=True, max_length=40)

@@ -24,7 +24,15 @@ from rest_framework.views import APIView
 from registry import identifiers
 from registry import selectors as registry_selectors
 from registry.models import CatalogueItem, Subject
-from scs.api import ClosedInputSerializer, FastJSONRenderer, KeysetPagination, idempotent
+from scs.api import (
+    ClosedInputSerializer,
+    FastJSONRenderer,
+    KeysetPagination,
+    VocabularyField,
+    idempotent,
+    register_vocabulary,
+    vocabulary_parameter,
+)
 from sharing import selectors, services
 from sharing.models import Channel, Consent, Consultation, Outcome
 
@@ -60,10 +68,21 @@ def _reference(request, source) -> str | Response:
     return value.strip()
 
 
+@register_vocabulary("purposes")
+def _purpose_codes() -> list[str]:
+    return list(selectors.purposes().values_list("code", flat=True))
+
+
+class PurposeOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+
+
 class PurposeList(APIView):
     """`GET /api/v1/purposes/`: the closed list of purposes (kept as data by the operator)."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: PurposeOut(many=True)})
     def get(self, request):
         return Response(list(selectors.purposes().values("code", "name", "name_en")))
 
@@ -81,7 +100,9 @@ class SubjectFile(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("purpose", str, required=True, description="GET /api/v1/purposes/"),
+            vocabulary_parameter(
+                "purpose", "purposes", required=True, description="GET /api/v1/purposes/"
+            ),
             OpenApiParameter("reference", str, description="Case or approval number"),
         ],
         responses={200: OpenApiTypes.OBJECT},
@@ -140,7 +161,7 @@ class SubjectFile(APIView):
 
 
 class CreditCheckInput(serializers.Serializer):
-    purpose = serializers.CharField(max_length=48)
+    purpose = VocabularyField(vocabulary="purposes", max_length=48)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
     identifiers = serializers.ListField(
         child=serializers.CharField(max_length=40), allow_empty=False, max_length=MAX_CHECK
@@ -229,10 +250,12 @@ class CreditChecks(APIView):
 
 class ConsentInput(ClosedInputSerializer):
     subject_identifier = serializers.CharField(max_length=40)
-    purpose = serializers.CharField(max_length=48)
+    purpose = VocabularyField(vocabulary="purposes", max_length=48)
     all_restricted = serializers.BooleanField(default=False)
     items = serializers.ListField(
-        child=serializers.CharField(max_length=32), required=False, default=list
+        child=VocabularyField(vocabulary="catalogue_items", max_length=32),
+        required=False,
+        default=list,
     )
     valid_until = serializers.DateField()
     evidence = serializers.FileField()
@@ -270,7 +293,7 @@ class ConsentListCreate(APIView):
     """`GET` consents given to the caller's agency; `POST` (multipart) records one, with the
     signed document as `evidence` (PDF, PNG or JPEG)."""
 
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser]  # the evidence is a file: multipart only
 
     @extend_schema(responses={200: ConsentOut(many=True)})
     def get(self, request):

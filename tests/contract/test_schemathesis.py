@@ -66,4 +66,11 @@ def test_api_keeps_its_contract(case, caller, tokens, record_property):
     CALLER_TOKEN["key"] = tokens[caller]
     if case.headers and "Authorization" in case.headers:  # absent: a missing-token case
         case.headers["Authorization"] = f"Token {tokens[caller]}"
-    case.call_and_validate()
+    try:
+        case.call_and_validate()
+    except Exception as exc:
+        log = os.environ.get("SCHEMATHESIS_LOG")
+        if log:
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(f"=== {caller} {case.operation.label}\n{exc}\n")
+        raise
