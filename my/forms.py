@@ -83,3 +83,67 @@ class SelfInfoForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["operating_status"].choices = list(OPERATING_STATUS.items())
+
+
+class AccessLogFilterForm(forms.Form):
+    """Filters of /my/access-log/ (GET): agency, purpose, date range. Every field optional."""
+
+    agency = forms.TypedChoiceField(label=_("Agency"), required=False, coerce=int, empty_value=None)
+    purpose = forms.ChoiceField(label=_("Purpose"), required=False)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, agencies=(), purposes=(), **kwargs):
+        from publicity.templatetags.portal import localised
+
+        super().__init__(*args, **kwargs)
+        everyone = [("", _("All"))]
+        self.fields["agency"].choices = everyone + [(a.pk, a.subject.name) for a in agencies]
+        self.fields["purpose"].choices = everyone + [(p.code, localised(p)) for p in purposes]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_from", _("The period starts after it ends."))
+        return data
+
+
+class ConsentForm(forms.Form):
+    """A consent given online by the subject: one agency, one purpose, the restricted items
+    (or all of them), until a date. The service (`sharing.services.consent_grant`) checks the
+    rest (active purpose, restricted items, a date not past)."""
+
+    agency = forms.ModelChoiceField(label=_("Agency"), queryset=None)
+    purpose = forms.ModelChoiceField(label=_("Purpose"), queryset=None)
+    all_restricted = forms.BooleanField(label=_("All restricted items"), required=False)
+    items = forms.ModelMultipleChoiceField(
+        label=_("Restricted items"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, agencies=None, purposes=None, items=None, **kwargs):
+        from publicity.templatetags.portal import localised
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["agency"].label_from_instance = lambda a: a.subject.name
+        self.fields["purpose"].queryset = purposes
+        self.fields["purpose"].label_from_instance = localised
+        self.fields["items"].queryset = items
+        self.fields["items"].label_from_instance = lambda i: f"{i.code} {i.name}"
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("all_restricted") and not data.get("items"):
+            self.add_error("items", _("Name the restricted items, or consent to all of them."))
+        return data

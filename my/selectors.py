@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from blacklists.models import EntryState, ListEntry, Objection, RepairApplication
 from filings import selectors as filing_selectors
-from registry.models import CreditRecord, Subject
+from registry.models import Agency, CatalogueItem, CreditRecord, Subject
 from sanctions.models import Sanction
+from sharing import selectors as sharing_selectors
+from sharing.models import Consent, Purpose
 
 # The agency's working documents are not yet decisions about the subject: a draft or an
 # entry awaiting its reviewer is not shown; from approval on, the subject sees it.
@@ -106,3 +108,93 @@ def disputes(subject: Subject) -> list[Dispute]:
     rows = [Dispute("objection", o) for o in objections]
     rows += [Dispute("repair", r) for r in repairs]
     return sorted(rows, key=lambda d: d.filed_at, reverse=True)
+
+
+# --- who looked (the access log of the subject's own file) ---------------------------------
+
+
+@dataclass(frozen=True)
+class AccessLogFilters:
+    """Filters of /my/access-log/: an agency id, a purpose code, a date range (inclusive, in
+    the platform's time zone). Empty values filter nothing."""
+
+    agency: int | None = None
+    purpose: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+
+
+def access_log(subject: Subject, filters: AccessLogFilters | None = None) -> QuerySet:
+    """Consultations of this subject's file (API file and credit checks, admin page views,
+    operations commands), newest first, built on `sharing.selectors.consultations_of_subject`.
+
+    Row values: at, agency name and USCC, channel, purpose code, reference, outcome. The
+    officer's username and user id are never selected (issue 13: the individual officer's name
+    is not shown to the subject); a consultation that named no subject is never here."""
+    filters = filters or AccessLogFilters()
+    rows = sharing_selectors.consultations_of_subject(subject)
+    if filters.agency:
+        rows = rows.filter(agency_id=filters.agency)
+    if filters.purpose:
+        rows = rows.filter(purpose=filters.purpose)
+    if filters.date_from:
+        rows = rows.filter(at__date__gte=filters.date_from)
+    if filters.date_to:
+        rows = rows.filter(at__date__lte=filters.date_to)
+    return rows.order_by("-at", "-id").values(
+        "id",
+        "at",
+        "agency_id",
+        "agency__subject__name",
+        "agency__subject__identifier",
+        "channel",
+        "purpose",
+        "reference",
+        "outcome",
+    )
+
+
+def access_log_agencies(subject: Subject) -> QuerySet[Agency]:
+    """The agencies that consulted this subject's file (the filter's choices)."""
+    agency_ids = sharing_selectors.consultations_of_subject(subject).values("agency_id")
+    return Agency.objects.filter(pk__in=agency_ids).select_related("subject").order_by("pk")
+
+
+def purpose_names() -> dict[str, Purpose]:
+    """Every purpose by code, also retired ones (old log rows still name them)."""
+    return {p.code: p for p in Purpose.objects.all()}
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+def consents(subject: Subject) -> tuple[list[Consent], list[Consent]]:
+    """(in force, past) consents this subject gave: in force = valid today and not withdrawn;
+    past = withdrawn, expired or not yet started. Items prefetched."""
+    today = timezone.localdate()
+    every = list(
+        sharing_selectors.consents_of(subject)
+        .prefetch_related("items")
+        .order_by("-recorded_at", "-pk")
+    )
+    valid = set(sharing_selectors.consents_of(subject).valid(today).values_list("pk", flat=True))
+    return [c for c in every if c.pk in valid], [c for c in every if c.pk not in valid]
+
+
+def own_consent(subject: Subject, consent_id) -> Consent | None:
+    try:
+        pk = int(consent_id)
+    except (TypeError, ValueError):
+        return None
+    return Consent.objects.filter(subject=subject, pk=pk).first()
+
+
+def restricted_items() -> QuerySet[CatalogueItem]:
+    """Catalogue items a consent can name (only restricted data needs consent)."""
+    return CatalogueItem.objects.filter(visibility=CatalogueItem.Visibility.RESTRICTED).order_by(
+        "code"
+    )
+
+
+def consultable_agencies() -> QuerySet[Agency]:
+    return Agency.objects.select_related("subject").order_by("subject__name")

@@ -18,4 +18,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("commitments/", views.commitments, name="commitments"),
     path("self-info/", views.self_info, name="self-info"),
+    path("access-log/", views.access_log, name="access-log"),
+    path("consents/", views.consents, name="consents"),
+    path("consents/<int:consent_id>/withdraw/", views.consent_withdraw, name="consent-withdraw"),
 ]

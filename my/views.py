@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,9 +23,15 @@ from filings.models import SelfPublishedInfo
 from my import auth, forms, selectors, services
 from my.services import SignInResult
 from publicity import forms as portal_forms
+from publicity.labels import label
 from publicity.ratelimit import ratelimited
 from publicity.selectors import Audience
+from publicity.templatetags.portal import localised
 from publicity.views import special_report_response
+from scs.spreadsheets import csv_bytes
+from sharing import selectors as sharing_selectors
+from sharing import services as sharing_services
+from sharing.models import Consent
 
 
 def _posted(request) -> tuple:
@@ -324,3 +331,126 @@ def self_info(request):
         else:
             return redirect("my:self-info")
     return render(request, "my/self_info.html", {"form": form, "info": info})
+
+
+ACCESS_LOG_PAGE = 100
+ACCESS_LOG_EXPORT_MAX = 50_000
+
+
+@never_cache
+@require_GET
+@auth.account_required
+def access_log(request):
+    """Who consulted the subject's file: agency, purpose, reference, date (never the officer),
+    filterable by agency, purpose and date range; `?export=csv` downloads the filtered log."""
+    subject = request.account.subject
+    purposes = selectors.purpose_names()
+    form = forms.AccessLogFilterForm(
+        request.GET or None,
+        agencies=selectors.access_log_agencies(subject),
+        purposes=sorted(purposes.values(), key=lambda p: p.code),
+    )
+    filters = selectors.AccessLogFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.AccessLogFilters(
+            agency=data.get("agency"),
+            purpose=data.get("purpose") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+    elif form.is_bound:
+        filters = None  # a wrong filter shows its error and no rows, never everything
+    rows = selectors.access_log(subject, filters) if filters is not None else []
+
+    def purpose_name(code: str) -> str:
+        found = purposes.get(code)
+        return localised(found) if found else code
+
+    if request.GET.get("export") == "csv" and filters is not None:
+        header = [_("Date and time"), _("Agency"), _("Agency code"), _("Channel"), _("Purpose")]
+        header += [_("Reference"), _("Outcome")]
+        content = csv_bytes(
+            [str(h) for h in header],
+            (
+                [
+                    f"{timezone.localtime(r['at']):%Y-%m-%d %H:%M:%S}",
+                    r["agency__subject__name"] or _("Platform operations"),
+                    r["agency__subject__identifier"] or "",
+                    str(label("consultation_channel", r["channel"])),
+                    purpose_name(r["purpose"]),
+                    r["reference"],
+                    str(label("consultation_outcome", r["outcome"])),
+                ]
+                for r in rows[:ACCESS_LOG_EXPORT_MAX]
+            ),
+        )
+        response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+        response["Cache-Control"] = "no-store"
+        return response
+    shown = [{**r, "purpose_name": purpose_name(r["purpose"])} for r in rows[:ACCESS_LOG_PAGE]]
+    query = request.GET.copy()
+    query["export"] = "csv"
+    return render(
+        request,
+        "my/access_log.html",
+        {"form": form, "rows": shown, "more": len(shown) == ACCESS_LOG_PAGE,
+         "export_query": query.urlencode()},
+    )  # fmt: skip
+
+
+def _consent_form(data=None):
+    return forms.ConsentForm(
+        data,
+        agencies=selectors.consultable_agencies(),
+        purposes=sharing_selectors.purposes(),
+        items=selectors.restricted_items(),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@auth.account_required
+def consents(request):
+    """Consents in force and past; grant one online (the signed-in subject's own act is the
+    evidence: `given=online`, the account named in the evidence reference)."""
+    account = request.account
+    form = _consent_form(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with services.account_context(account, "consent given online"):
+                sharing_services.consent_grant(
+                    actor=None,
+                    subject=account.subject,
+                    agency=data["agency"],
+                    purpose=data["purpose"],
+                    valid_until=data["valid_until"],
+                    items=[] if data["all_restricted"] else data["items"],
+                    all_restricted=data["all_restricted"],
+                    given=Consent.Given.ONLINE,
+                    evidence_reference=f"account:{account.pk} {account.email}",
+                )
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            return redirect("my:consents")
+    in_force, past = selectors.consents(account.subject)
+    return render(request, "my/consents.html", {"form": form, "in_force": in_force, "past": past})
+
+
+@never_cache
+@require_POST
+@auth.account_required
+def consent_withdraw(request, consent_id: int):
+    """Withdraw one of the subject's own consents; it takes effect at once."""
+    account = request.account
+    consent = selectors.own_consent(account.subject, consent_id)
+    if consent is None:
+        raise Http404(_("No such consent of yours."))
+    with services.account_context(account, "consent withdrawn online"):
+        sharing_services.consent_withdraw(
+            actor=None, consent=consent, reason=f"withdrawn online by account:{account.pk}"
+        )
+    return redirect("my:consents")

@@ -130,6 +130,19 @@ SELF_INFO_FIELD = {
     "operating_status": _("Operating status"),
     "website": _("Website"),
 }
+# How and with what result an agency consulted a subject's file (the subject's access log).
+CONSULTATION_CHANNEL = {
+    "file": _("Credit file (API)"),
+    "credit_check": _("Credit check (API)"),
+    "admin": _("Agency workspace"),
+    "command": _("Platform operations"),
+}
+CONSULTATION_OUTCOME = {
+    "returned": _("Information returned"),
+    "empty": _("Nothing to return"),
+    "not_found": _("Not found"),
+    "refused": _("Refused"),
+}
 
 VOCABULARIES = {
     "subject_kind": SUBJECT_KIND,
@@ -151,6 +164,8 @@ VOCABULARIES = {
     "operating_status": OPERATING_STATUS,
     "commitment_status": COMMITMENT_STATUS,
     "self_info_field": SELF_INFO_FIELD,
+    "consultation_channel": CONSULTATION_CHANNEL,
+    "consultation_outcome": CONSULTATION_OUTCOME,
 }
 
 

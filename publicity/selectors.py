@@ -45,6 +45,7 @@ from registry import identifiers
 from registry import selectors as registry_selectors
 from registry.models import (
     CreditRecord,
+    CreditRecordStatus,
     Division,
     FormerName,
     RecordRepair,
@@ -563,16 +564,21 @@ def special_report(
 ) -> SpecialReport:
     """Penalties, negative list entries and other negative records of the period.
 
-    Public audience: what the public may see today (records in publicity, entries in
-    publicity). Subject audience: every tier (the subject's own copy), and entries that
-    ended within or after the period stay, marked (已修复 for credit repair); entries revoked
-    or ended by an upheld objection were errors and are left out. Three queries.
+    Public audience: what the public may see today (records in publicity and not repaired,
+    entries in publicity). Subject audience: every tier (the subject's own copy); confirmed
+    records stay when repaired (`repaired_at` set: the PDF marks them 已修复) or past
+    publicity, and entries that ended within or after the period stay, marked (已修复 for
+    credit repair). Withdrawn records, records awaiting review, revoked entries and entries
+    ended by an upheld objection were never decisions (or were errors) and are left out of
+    both. Three queries.
     """
     records = CreditRecord.objects.filter(
         subject=subject, decision_date__gte=period_from, decision_date__lte=period_to
     ).filter(catalogue_item__category="negative")
     if audience == Audience.PUBLIC:
         records = records.visible_to_public()
+    else:
+        records = records.filter(status=CreditRecordStatus.CONFIRMED)
     records = list(
         records.select_related("catalogue_item", "agency__subject").order_by("decision_date", "pk")
     )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from blacklists.models import EntryState, ListEntry, ListKind
 from blacklists.selectors import entries_visible_to
+from filings import selectors as filing_selectors
 from registry import selectors as registry_selectors
 from registry.models import CatalogueItem, CreditRecord, Subject, User
 from sanctions.models import Sanction
@@ -186,6 +187,7 @@ class SubjectFile:
     withheld: dict[str, int]
     list_entries: list[dict]
     measures: list[dict]
+    commitments: list[dict] = dataclasses.field(default_factory=list)
 
     @property
     def returned_items(self) -> list[dict]:
@@ -194,10 +196,11 @@ class SubjectFile:
 
 def subject_file(*, user: User, subject: Subject, purpose: Purpose) -> SubjectFile:
     """Everything `user`'s agency may see about `subject` for `purpose` (the rule above), plus
-    list entries agencies may see and measures in force (punishments and redlist incentives)
-    with their provenance. Three queries whatever the subject holds: its records in effect
-    with the grants annotated (uncorrelated subqueries, evaluated once), its list entries, its
-    measures in force."""
+    list entries agencies may see, measures in force (punishments and redlist incentives)
+    with their provenance, and the subject's published credit commitments with their outcome
+    (`filings.selectors.commitment_rows`). A few queries whatever the subject holds: its
+    records in effect with the grants annotated (uncorrelated subqueries, evaluated once), its
+    list entries, its measures in force, its commitments."""
     today = timezone.localdate()
     in_effect = list(
         CreditRecord.objects.in_effect(today)
@@ -239,6 +242,7 @@ def subject_file(*, user: User, subject: Subject, purpose: Purpose) -> SubjectFi
         withheld=withheld,
         list_entries=[entry_row(e) for e in entries],
         measures=[sanction_row(s) for s in sanctions],
+        commitments=filing_selectors.commitment_rows([subject.pk]).get(subject.pk, []),
     )
 
 
@@ -247,9 +251,12 @@ def subject_file(*, user: User, subject: Subject, purpose: Purpose) -> SubjectFi
 
 def credit_check(*, user: User, subject_ids: list[int]) -> dict[int, dict]:
     """Per subject id: entries in force on blacklists / redlists / watch lists, the measures the
-    caller implements, and the count of penalties in publicity. Four queries for any number."""
+    caller implements, the count of penalties in publicity and the subject's published credit
+    commitments (signed, honoured or broken: `filings.selectors.commitment_rows`). Five
+    queries for any number."""
     result: dict[int, dict] = {
-        sid: {"lists": [], "measures": [], "penalties_in_publicity": 0} for sid in subject_ids
+        sid: {"lists": [], "measures": [], "penalties_in_publicity": 0, "commitments": []}
+        for sid in subject_ids
     }
     entries = (
         ListEntry.objects.filter(subject_id__in=subject_ids, state=EntryState.PUBLISHED)
@@ -289,6 +296,8 @@ def credit_check(*, user: User, subject_ids: list[int]) -> dict[int, dict]:
     )
     for sid in penalties:
         result[sid]["penalties_in_publicity"] += 1
+    for sid, rows in filing_selectors.commitment_rows(subject_ids).items():
+        result[sid]["commitments"] = rows
     return result
 
 

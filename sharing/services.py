@@ -259,7 +259,8 @@ def consent_grant(
         consent.evidence_sha256 = _evidence_digest(evidence)
         consent.evidence.save("evidence", evidence, save=False)
     with audited(actor, "consent recorded"):
-        consent.full_clean(exclude=["evidence"])
+        # recorded_by is set here, not typed in: empty for a consent the subject gave online.
+        consent.full_clean(exclude=["evidence", "recorded_by"])
         consent.save()
         consent.items.set(items)
     return consent

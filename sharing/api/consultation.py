@@ -132,7 +132,9 @@ class SubjectFile(APIView):
             return Response({"detail": gettext("Not found.")}, status=status.HTTP_404_NOT_FOUND)
         found = selectors.subject_file(user=request.user, subject=subject, purpose=purpose)
         withheld = sum(found.withheld.values())
-        empty = not (found.records or found.list_entries or found.measures or withheld)
+        empty = not (
+            found.records or found.list_entries or found.measures or found.commitments or withheld
+        )
         services.consultation_log(
             **log,
             subject=subject,
@@ -152,6 +154,7 @@ class SubjectFile(APIView):
             "records": found.records,
             "list_entries": found.list_entries,
             "measures": found.measures,
+            "commitments": found.commitments,
             "restricted": {
                 "withheld": found.withheld,
                 "how_to_obtain": str(selectors.HOW_TO_CONSENT) if withheld else "",
@@ -170,8 +173,9 @@ class CreditCheckInput(serializers.Serializer):
 
 class CreditChecks(APIView):
     """`POST /api/v1/credit-checks/` `{purpose, reference, identifiers: [...]}` (≤ 1 000): per
-    subject, lists in force, the measures the caller implements, penalties in publicity and a
-    link to the file. One access-log row per identifier."""
+    subject, lists in force, the measures the caller implements, penalties in publicity, credit
+    commitments (signed, honoured or broken) and a link to the file. One access-log row per
+    identifier."""
 
     renderer_classes = FAST_RENDERERS
 
@@ -231,7 +235,10 @@ class CreditChecks(APIView):
                 }
                 outcome = (
                     Outcome.RETURNED
-                    if check["lists"] or check["measures"] or check["penalties_in_publicity"]
+                    if check["lists"]
+                    or check["measures"]
+                    or check["penalties_in_publicity"]
+                    or check["commitments"]
                     else Outcome.EMPTY
                 )
                 log_rows.append(
