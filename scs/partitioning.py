@@ -201,6 +201,7 @@ def convert_table(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
         )
 
         cur.execute(f"ALTER TABLE {_q(table)} RENAME TO {_q(old)}")
+        cur.execute("SET LOCAL TimeZone = 'UTC'")  # UTC months, as maintain() makes them
         cur.execute(
             f"CREATE TABLE {_q(table)} (LIKE {_q(old)} INCLUDING DEFAULTS INCLUDING IDENTITY"
             f" INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY RANGE ({_q(spec.control)})"
@@ -401,6 +402,8 @@ def maintain() -> dict[str, dict]:
             )
             if cur.fetchone() is None:
                 continue
+            # Month bounds are UTC months whatever the session's zone (pg_partman uses it).
+            cur.execute("SET LOCAL TimeZone = 'UTC'")
             kept = retention[spec.table]
             cur.execute(
                 f"UPDATE {PARTMAN_SCHEMA}.part_config SET premake = %s,"
