@@ -24,7 +24,7 @@ import urllib.request
 import pytest
 from django.db import connection
 
-from tests.reliability.test_database_faults import ROOT, gunicorn
+from tests.reliability.test_database_faults import PRODUCTION_ENV, ROOT, gunicorn
 from tests.sanctions.conftest import drain, publish
 
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
@@ -44,24 +44,26 @@ LIFTED = {
 
 
 def seed(scene, caac) -> dict:
-    """200 subjects (simplified and traditional names), 40 of them published on the court
-    list and propagated, so that CAAC's feed and screening find something."""
+    """190 companies (simplified and traditional names) and 5 people; 35 companies and the
+    people published on the court list and propagated, so that CAAC's feed and screening
+    find something."""
     from knox.models import AuthToken
 
     from publicity.selectors import subject_ref
     from tests import factories as f
 
     names = ["恒信科技有限公司", "華夏建設集團", "东方贸易有限公司", "长江物流股份公司"]
-    subjects = [f.subject(name=f"{names[i % 4]}{i}分公司") for i in range(190)]
-    subjects += [f.subject("natural_person", name=f"张{i}") for i in range(10)]
-    for subject in subjects[:40]:
+    companies = [f.subject(name=f"{names[i % 4]}{i}分公司") for i in range(190)]
+    people = [f.subject("natural_person", name=f"张{i}") for i in range(5)]
+    for subject in companies[:35] + people:
         publish(scene["list"], subject, scene["clerk"], scene["reviewer"])
     assert drain() == 40
     _instance, token = AuthToken.objects.create(user=f.user("load-caac", caac, is_system=True))
     return {
         "queries": ["恒信", "华夏建设", "東方貿易", "长江物流", "分公司", "张1"],
-        "refs": [subject_ref(s) for s in subjects],
-        "identifiers": [s.identifier for s in subjects[:190]],
+        # A natural person is public only while listed: the published ones.
+        "refs": [subject_ref(s) for s in companies + people],
+        "identifiers": [s.identifier for s in companies + people],
         "token": token,
     }
 
@@ -115,6 +117,14 @@ def run_step(users: int, data_file, prefix) -> dict:
 
 
 def test_realistic_mix_at_the_highest_rate_held(record_property, scene, caac, monkeypatch):
+    import copy
+
+    from publicity import selectors
+
+    # Natural persons' page references are signed: sign them with the server's key.
+    signer = copy.copy(selectors._REF_SIGNER)
+    signer.key = PRODUCTION_ENV["SECRET_KEY"]
+    monkeypatch.setattr(selectors, "_REF_SIGNER", signer)
     data = seed(scene, caac)
     data_file = ROOT / "var" / "load-data.json"
     data_file.parent.mkdir(exist_ok=True)
