@@ -27,7 +27,7 @@ from scs.admin import (
     run_service,
     user_agency_id,
 )
-from scs.admin_site import Queue
+from scs.admin_site import Queue, capped_queue
 from scs.audit import audited
 
 
@@ -510,9 +510,9 @@ def enforcement_queues(request) -> list[Queue]:
     if not Measure.objects.for_implementing_agency(user.agency_id).exists():
         return []
     return [
-        Queue(
+        capped_queue(
             gettext("Sanctions to enforce, no feedback yet"),
-            open_.count(),
+            open_,
             reverse("admin:sanctions_to_enforce") + "?feedback=none",
         )
     ]

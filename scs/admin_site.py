@@ -29,6 +29,18 @@ class Queue:
     url: str
     note: str = ""
     urgent: bool = False
+    more: bool = False  # the count stopped at QUEUE_CAP: shown as "1000+"
+
+
+# A queue longer than this is counted no further (a count of 25 000 sanctions cost 50 ms on the
+# home page at 1 000 000 subjects); the page says "1000+".
+QUEUE_CAP = 1000
+
+
+def capped_queue(label: str, qs, url: str, **kw) -> Queue:
+    """A Queue whose count reads at most QUEUE_CAP + 1 rows (no ORDER BY)."""
+    n = qs.order_by().values("pk")[: QUEUE_CAP + 1].count()
+    return Queue(label, min(n, QUEUE_CAP), url, more=n > QUEUE_CAP, **kw)
 
 
 class LabelledAutocompleteJsonView(AutocompleteJsonView):
