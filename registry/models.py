@@ -786,8 +786,14 @@ class CreditRecord(models.Model):
 
     Status = CreditRecordStatus
 
+    # No single-column index: creditrecord_subject_date (subject, -decision_date) serves every
+    # lookup by subject, and each index less is one less write per record of a bulk batch.
     subject = models.ForeignKey(
-        Subject, on_delete=models.PROTECT, related_name="credit_records", verbose_name=_("subject")
+        Subject,
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        verbose_name=_("subject"),
+        db_index=False,
     )
     catalogue_item = models.ForeignKey(
         CatalogueItem, on_delete=models.PROTECT, verbose_name=_("catalogue item")
@@ -799,11 +805,13 @@ class CreditRecord(models.Model):
         help_text=_("The deciding agency."),
         verbose_name=_("agency"),
     )
+    # No single-column index: creditrecord_supplier_ontime (supplier, on_time) serves it.
     supplier = models.ForeignKey(
         Agency,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,
         related_name="supplied_credit_records",
         help_text=_("The agency that filed the record (the deciding agency or its superior)."),
         verbose_name=_("supplier"),

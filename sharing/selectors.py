@@ -16,6 +16,7 @@ import datetime
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Exists, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -249,6 +250,14 @@ def subject_file(*, user: User, subject: Subject, purpose: Purpose) -> SubjectFi
 # --- credit checks ---------------------------------------------------------------------------
 
 
+def in_array(values, sql_type: str = "bigint") -> RawSQL:
+    """The right-hand side of `field__in=` for a large batch: `IN (SELECT unnest(%s::type[]))`,
+    one array parameter. Django's `__in` with a 1 000-value list compiles one placeholder per
+    value (≈100 ms of CPU per query for a credit check, measured at 1 000 000 subjects); the
+    array is typed as the column, so its index serves the lookup (ECOSYSTEM.md)."""
+    return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])  # noqa: S611
+
+
 def credit_check(*, user: User, subject_ids: list[int]) -> dict[int, dict]:
     """Per subject id: entries in force on blacklists / redlists / watch lists, the measures the
     caller implements, the count of penalties in publicity and the subject's published credit
@@ -259,7 +268,7 @@ def credit_check(*, user: User, subject_ids: list[int]) -> dict[int, dict]:
         for sid in subject_ids
     }
     entries = (
-        ListEntry.objects.filter(subject_id__in=subject_ids, state=EntryState.PUBLISHED)
+        ListEntry.objects.filter(subject_id__in=in_array(subject_ids), state=EntryState.PUBLISHED)
         .filter(list__kind__in=[ListKind.BLACKLIST, ListKind.REDLIST, ListKind.WATCHLIST])
         .values("subject_id", "id", "list__key", "list__kind", "starts_on", "ends_on")
     )
@@ -276,7 +285,7 @@ def credit_check(*, user: User, subject_ids: list[int]) -> dict[int, dict]:
     if user.agency_id:
         measures = (
             Sanction.objects.in_force()
-            .filter(target_id__in=subject_ids, implementing_agency_id=user.agency_id)
+            .filter(target_id__in=in_array(subject_ids), implementing_agency_id=user.agency_id)
             .values("target_id", "id", "measure__code", "measure__text", "measure__kind")
         )
         for m in measures:
@@ -290,7 +299,10 @@ def credit_check(*, user: User, subject_ids: list[int]) -> dict[int, dict]:
             )
     penalties = (
         CreditRecord.objects.published()
-        .filter(subject_id__in=subject_ids, catalogue_item__record_type="administrative_penalty")
+        .filter(
+            subject_id__in=in_array(subject_ids),
+            catalogue_item__record_type="administrative_penalty",
+        )
         .exclude(catalogue_item__visibility=CatalogueItem.Visibility.RESTRICTED)
         .values_list("subject_id", flat=True)
     )

@@ -203,9 +203,9 @@ class CreditChecks(APIView):
                 codes.append((raw, None, exc.message))
         subjects = {
             s.identifier: s
-            for s in Subject.objects.filter(identifier__in={c for _r, c, _e in codes if c}).only(
-                "id", "identifier", "name", "kind"
-            )
+            for s in Subject.objects.filter(
+                identifier__in=selectors.in_array({c for _r, c, _e in codes if c}, "varchar")
+            ).only("id", "identifier", "name", "kind")
         }
         checks = selectors.credit_check(
             user=request.user, subject_ids=[s.pk for s in subjects.values()]

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.utils import InternalError
+from django.urls import reverse
 
 from sharing import services
 from sharing.models import Consent, Consultation, Purpose, UsageFlag
@@ -191,6 +192,37 @@ def test_credit_check_one_log_row_per_subject(customs_api, company, person, comp
     rows = list(Consultation.objects.order_by("id"))
     assert [r.channel for r in rows] == ["credit_check"] * 3
     assert [r.outcome for r in rows] == ["returned", "empty", "not_found"]
+    # One multi-row INSERT writes what consultation_log writes row by row.
+    assert [r.subject_id for r in rows] == [company.pk, person.pk, None]
+    assert [r.asked for r in rows] == ["", "", services.masked_query("91330100MA2XXXXXX0")]
+    user = customs_api.user
+    assert {(r.purpose, r.reference, r.agency_id, r.username) for r in rows} == {
+        ("government_procurement", "采购〔2026〕9号", user.agency_id, user.username)
+    }
+    assert len({r.at for r in rows}) == 1 and all(r.items == [] for r in rows)
+    assert results[0]["file"] == reverse("subject-file", args=[company.identifier])
+
+
+def test_credit_check_logs_hostile_and_masked_identifiers(customs_api, person):
+    """Full-width, a mistyped resident ID (personal data: masked in the log as in the answer),
+    a 15-digit first-generation ID and SQL-looking text each leave one row."""
+    raw = [
+        "９１３３０１００ＭＡ２ＣＫＱ３Ｘ４Ａ",
+        person.identifier[:-1] + ("0" if person.identifier[-1] != "0" else "1"),
+        "'); DROP TABLE sharing_consultation;--",
+    ]
+    response = customs_api.post(
+        "/api/v1/credit-checks/",
+        {"purpose": "enforcement", "reference": "执法〔2026〕1号", "identifiers": raw},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    rows = list(Consultation.objects.order_by("id"))
+    assert len(rows) == 3 and all(r.outcome == "not_found" for r in rows)
+    assert [r.asked for r in rows] == [services.masked_query(code) for code in raw]
+    assert person.identifier[:-1] not in "".join(r.asked for r in rows)
+    answered = [r["identifier"] for r in response.json()["results"]]
+    assert answered == [r.asked for r in rows]
 
 
 def test_credit_check_limits(customs_api):
