@@ -6,13 +6,18 @@ import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from registry import identifiers, names, selectors, services
 from registry.models import Division, FormerIdentifier, RoleKind, Subject, SubjectKind
-from scs.api import KeysetPagination, StrictBooleanFilter, idempotent
+from scs.api import KeysetPagination, StrictBooleanFilter, StrictCharField, idempotent
 
 UPGRADED_FROM_15 = "15-digit first-generation resident ID"  # identifier_upgraded_from's value
 
@@ -24,7 +29,8 @@ def upgraded_from_15_digits(raw) -> bool:
     return len(identifiers.normalise(str(raw or ""))) == 15
 
 
-class IdentifierField(serializers.CharField):
+@extend_schema_field({"type": "string", "pattern": identifiers.IDENTIFIER_PATTERN})
+class IdentifierField(StrictCharField):
     """Normalises and validates a USCC or resident ID, with a message that says what is wrong
     (in the request's language); a 15-digit resident ID comes back upgraded to 18 digits."""
 
@@ -37,6 +43,18 @@ class IdentifierField(serializers.CharField):
         return code
 
 
+@extend_schema_field({"type": "string", "pattern": identifiers.IDENTIFIER_PATTERN})
+class IdentifierReference(StrictCharField):
+    """An identifier naming a registered subject, looked up by the view: the schema gives its
+    shape (IDENTIFIER_PATTERN); one of that shape naming nothing answers 404
+    (scs.api.raise_invalid)."""
+
+
+@extend_schema_field({"type": "string", "pattern": "^(?:[0-9A-HJ-NPQRTUWXY]{18})?$"})
+class AgencyReference(StrictCharField):
+    """An agency's USCC (or empty), looked up by the view; 404 when it names no agency."""
+
+
 class RevealMixin:
     def reveal(self) -> bool:
         request = self.context.get("request")
@@ -47,26 +65,26 @@ class RevealMixin:
 
 
 class FormerNameSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = StrictCharField()
     valid_from = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField()
 
 
 class RoleOutputSerializer(RevealMixin, serializers.Serializer):
-    role = serializers.CharField()
+    role = StrictCharField()
     holder_identifier = serializers.SerializerMethodField()
-    holder_name = serializers.CharField(source="holder.name")
+    holder_name = StrictCharField(source="holder.name")
     started_on = serializers.DateField(allow_null=True)
     ended_on = serializers.DateField(allow_null=True)
 
-    @extend_schema_field(serializers.CharField())
+    @extend_schema_field(StrictCharField())
     def get_holder_identifier(self, role) -> str:
         return self.identifier_of(role.holder)
 
 
 class SubjectListSerializer(RevealMixin, serializers.ModelSerializer):
     identifier = serializers.SerializerMethodField()
-    division_name = serializers.CharField(source="division.name_zh", default=None)
+    division_name = StrictCharField(source="division.name_zh", default=None)
     match = serializers.SerializerMethodField(
         help_text="How a search matched: identifier, name, former_name, pinyin, typo, "
         "organisation_code, business_registration (null outside a search)."
@@ -87,22 +105,22 @@ class SubjectListSerializer(RevealMixin, serializers.ModelSerializer):
             "matched_former_name",
         ]
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(StrictCharField(allow_null=True))
     def get_match(self, subject) -> str | None:
         return getattr(subject, "match", None)
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(StrictCharField(allow_null=True))
     def get_matched_former_name(self, subject) -> str | None:
         return getattr(subject, "matched_former_name", None)
 
-    @extend_schema_field(serializers.CharField())
+    @extend_schema_field(StrictCharField())
     def get_identifier(self, subject) -> str:
         return self.identifier_of(subject)
 
 
 class FormerIdentifierSerializer(serializers.Serializer):
     scheme = serializers.ChoiceField(choices=FormerIdentifier.Scheme.choices)
-    value = serializers.CharField(max_length=20)
+    value = StrictCharField(max_length=20)
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
 
@@ -111,7 +129,7 @@ class SubjectDetailSerializer(SubjectListSerializer):
     former_names = FormerNameSerializer(many=True, read_only=True)
     former_identifiers = FormerIdentifierSerializer(many=True, read_only=True)
     roles = RoleOutputSerializer(many=True, read_only=True)
-    registration_authority = serializers.CharField(
+    registration_authority = StrictCharField(
         source="registration_authority.subject.name", default=None
     )
 
@@ -130,7 +148,7 @@ class SubjectDetailSerializer(SubjectListSerializer):
 class RoleInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=RoleKind.choices)
     holder_identifier = IdentifierField()
-    holder_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    holder_name = StrictCharField(required=False, allow_blank=True, max_length=200)
     started_on = serializers.DateField(required=False, allow_null=True)
     ended_on = serializers.DateField(required=False, allow_null=True)
 
@@ -148,10 +166,10 @@ class SubjectCreateSerializer(serializers.Serializer):
     ``note`` registers a code of record whose check characters fail GB 32100."""
 
     kind = serializers.ChoiceField(choices=SubjectKind.choices)
-    identifier = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=200)
+    identifier = StrictCharField(max_length=40)
+    name = StrictCharField(max_length=200)
     nonconforming_check = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
     former_identifiers = FormerIdentifierSerializer(many=True, required=False)
     division = serializers.SlugRelatedField(
         slug_field="code", queryset=Division.objects.all(), required=False, allow_null=True
@@ -295,6 +313,16 @@ def _with_page(params, page: int) -> str:
     return query.urlencode()
 
 
+IDENTIFIER_IN_PATH = OpenApiParameter(
+    "identifier",
+    {"type": "string", "pattern": identifiers.IDENTIFIER_PATTERN},
+    OpenApiParameter.PATH,
+    description="A USCC or a resident ID (18 characters), or a 15-digit resident ID: 404 when "
+    "it names no registered subject.",
+)
+
+
+@extend_schema_view(get=extend_schema(parameters=[IDENTIFIER_IN_PATH]))
 class SubjectDetail(generics.RetrieveAPIView):
     serializer_class = SubjectDetailSerializer
 
@@ -347,7 +375,7 @@ class DivisionList(generics.ListAPIView):
 
 
 class SubjectLookupInput(serializers.Serializer):
-    identifier = serializers.CharField(max_length=64)
+    identifier = StrictCharField(max_length=64)
 
 
 class SubjectLookup(SubjectDetail):

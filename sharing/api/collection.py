@@ -19,13 +19,16 @@ from rest_framework.views import APIView
 
 from registry import selectors as registry_selectors
 from registry import services
+from registry.api import AgencyReference, IdentifierReference
 from registry.credit_records import CORRECTABLE, RecordConflict
 from registry.models import Agency, CatalogueItem, CreditRecord
 from scs.api import (
     ClosedInputSerializer,
     KeysetPagination,
+    StrictCharField,
     VocabularyField,
     idempotent,
+    raise_invalid,
     register_vocabulary,
 )
 from sharing import parsing
@@ -70,7 +73,7 @@ def _records():
 
 
 class PenaltyInput(ClosedInputSerializer):
-    kind = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    kind = StrictCharField(required=False, allow_blank=True, max_length=100)
     amount_yuan = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -78,7 +81,7 @@ class PenaltyInput(ClosedInputSerializer):
 
 
 class LicenceInput(ClosedInputSerializer):
-    kind = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    kind = StrictCharField(required=False, allow_blank=True, max_length=100)
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
 
@@ -88,14 +91,14 @@ class CreditRecordInput(ClosedInputSerializer):
     schema: sharing.parsing.parse_row reads and checks it (every error of the row at once);
     codes must name a registered subject, a catalogue item and an agency."""
 
-    subject_identifier = serializers.CharField(max_length=40)
+    subject_identifier = IdentifierReference(max_length=40)
     catalogue_item = VocabularyField(vocabulary="catalogue_items", max_length=32)
-    decision_number = serializers.CharField(max_length=100)
+    decision_number = StrictCharField(max_length=100)
     decision_date = serializers.DateField()
-    deciding_agency = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    content = serializers.CharField(max_length=20_000)
-    legal_basis = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    deciding_agency = AgencyReference(required=False, allow_blank=True, max_length=40)
+    title = StrictCharField(required=False, allow_blank=True, max_length=200)
+    content = StrictCharField(max_length=20_000)
+    legal_basis = StrictCharField(required=False, allow_blank=True, max_length=500)
     penalty = PenaltyInput(required=False, allow_null=True)
     licence = LicenceInput(required=False, allow_null=True)
 
@@ -181,9 +184,12 @@ class CreditRecordListCreate(generics.ListAPIView):
     def post(self, request):
         _agency_of(request)
         row = request.data
+        if not isinstance(row, dict):
+            raise DRFValidationError({"non_field_errors": ["Send one record as a JSON object."]})
         parsed = parsing.parse_row(row, parsing.Lookups.for_rows([row]))
         if isinstance(parsed, dict):
-            raise DRFValidationError(parsed)
+            refs = {k: row.get(k) for k in ("subject_identifier", "deciding_agency")}
+            raise_invalid(parsed, references=refs)
         try:
             record, created = services.credit_record_create(actor=request.user, data=parsed)
         except RecordConflict as exc:
@@ -280,10 +286,10 @@ class CreditRecordDetail(generics.RetrieveAPIView):
 
 
 class CorrectionSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
-    title = serializers.CharField(max_length=200, required=False)
-    content = serializers.CharField(max_length=20_000, required=False)
-    legal_basis = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    reason = StrictCharField(max_length=500)
+    title = StrictCharField(max_length=200, required=False)
+    content = StrictCharField(max_length=20_000, required=False)
+    legal_basis = StrictCharField(max_length=500, required=False, allow_blank=True)
     decision_date = serializers.DateField(required=False)
     penalty = serializers.DictField(required=False)
     licence = serializers.DictField(required=False)
@@ -328,8 +334,8 @@ class CreditRecordCorrect(_RecordAction):
 
 
 class WithdrawalSerializer(serializers.Serializer):
-    document_number = serializers.CharField(max_length=100)
-    reason = serializers.CharField(max_length=2000)
+    document_number = StrictCharField(max_length=100)
+    reason = StrictCharField(max_length=2000)
 
 
 class CreditRecordWithdraw(_RecordAction):
