@@ -22,7 +22,13 @@ from blacklists.models import (
     NoticeChannel,
     SeverityTier,
 )
-from registry.api import UPGRADED_FROM_15, IdentifierField, RevealMixin, upgraded_from_15_digits
+from registry.api import (
+    UPGRADED_FROM_15,
+    DecisionDateField,
+    IdentifierField,
+    RevealMixin,
+    upgraded_from_15_digits,
+)
 from registry.models import Subject
 from scs.api import (
     KeysetPagination,
@@ -164,7 +170,7 @@ class ListEntryCreateSerializer(serializers.Serializer):
     tier = VocabularyField(vocabulary="tiers", max_length=32, help_text="A tier of the list")
     duration_months = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     decision_number = StrictCharField(max_length=100)
-    decision_date = serializers.DateField()
+    decision_date = DecisionDateField()
     decision_issuer = StrictCharField(max_length=200)
     facts = StrictCharField()
 
@@ -406,3 +412,43 @@ class ListEntryImportTemplate(APIView):
         response = HttpResponse(content, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="list-entries-template.{fmt}"'
         return response
+
+
+def list_entry_variants(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the body of `POST /api/v1/list-entries/` as one
+    variant per (list, tier) in force (`oneOf`), each naming the list's grounds and the tier's
+    range of months (SeverityTier.min_months..max_months): which ground and duration are valid
+    depends on the list and the tier, which one flat schema cannot say. Read from the database
+    when the schema is generated."""
+    import copy
+
+    schemas = result.get("components", {}).get("schemas", {})
+    base = schemas.get("ListEntryCreateRequest")
+    if not base or "properties" not in base:
+        return result
+    variants = []
+    definitions = ListDefinition.objects.prefetch_related("grounds", "tiers").order_by("key")
+    for definition in definitions:
+        grounds = sorted(g.code for g in definition.grounds.all())
+        if not grounds:
+            continue
+        for tier in sorted(definition.tiers.all(), key=lambda t: t.tier):
+            properties = copy.deepcopy(base["properties"])
+            properties["list"] = {**properties["list"], "enum": [definition.key]}
+            properties["ground"] = {**properties["ground"], "enum": grounds}
+            properties["tier"] = {**properties["tier"], "enum": [tier.tier]}
+            months = {**properties["duration_months"], "minimum": tier.min_months}
+            if tier.max_months is not None:
+                months["maximum"] = tier.max_months
+            properties["duration_months"] = months
+            variant = {**base, "properties": properties}
+            variant.pop("description", None)
+            variants.append(variant)
+    if variants:
+        schemas["ListEntryCreateRequest"] = {
+            "oneOf": variants,
+            "description": base.get("description", "")
+            + " One variant per list and tier: the ground must be one of the list's, the "
+            "duration within the tier's months.",
+        }
+    return result

@@ -55,8 +55,13 @@ class IdentifierList(serializers.ListField):
 def _identifier_errors(exc, values: dict):
     """400 naming each bad identifier as `field.index`; 404 when every one of them is
     well-formed but not registered (scs.api.raise_invalid)."""
+
+    def sent(field: str, index: str):
+        items = values.get(field) or []
+        return items[int(index)] if index.isdigit() and int(index) < len(items) else None
+
     refs = {
-        f"{field}.{index}": values.get(field, [])[int(index)]
+        f"{field}.{index}": sent(field, index)
         for field, errors in exc.per_field.items()
         for index in errors
     }
@@ -116,7 +121,8 @@ class MonitoringSetListCreate(APIView):
                 identifiers_to_add=data.validated_data["identifiers"],
             )
         except services.IdentifierErrors as exc:
-            _identifier_errors(exc, {"identifiers": data.validated_data["identifiers"]})
+            # The service names the identifiers of a new set as `add`.
+            _identifier_errors(exc, {"add": data.validated_data["identifiers"]})
         mset = selectors.monitoring_sets_for(mset.agency_id).get(pk=mset.pk)
         return Response(_set_out(mset), status=status.HTTP_201_CREATED)
 

@@ -50,7 +50,7 @@ class IdentifierReference(StrictCharField):
     (scs.api.raise_invalid)."""
 
 
-@extend_schema_field({"type": "string", "pattern": "^(?:[0-9A-HJ-NPQRTUWXY]{18})?$"})
+@extend_schema_field({"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$"})
 class AgencyReference(StrictCharField):
     """An agency's USCC (or empty), looked up by the view; 404 when it names no agency."""
 
@@ -390,3 +390,31 @@ class SubjectLookup(SubjectDetail):
         data.is_valid(raise_exception=True)
         self.kwargs["identifier"] = data.validated_data["identifier"]
         return self.retrieve(request, *args, **kwargs)
+
+
+@extend_schema_field({"type": "string", "x-decision-date": True})
+class DecisionDateField(serializers.DateField):
+    """A decision's date (YYYY-MM-DD); the schema's `pattern` lists the plausible ones
+    (registry.validators.decision_date_pattern, filled by decision_date_window)."""
+
+
+def decision_date_window(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every DecisionDateField carries the pattern of the
+    dates PlausibleDecisionDate accepts (1949-01-01 to today, Asia/Shanghai), computed when
+    the schema is generated."""
+    from registry.validators import decision_date_pattern
+
+    pattern = decision_date_pattern()
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("x-decision-date") is True:
+                node["pattern"] = pattern
+                node.setdefault(
+                    "description", "A date (YYYY-MM-DD) from 1949-01-01 to today (Asia/Shanghai)."
+                )
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return result

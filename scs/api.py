@@ -470,10 +470,17 @@ def document_error_responses(result, generator, request, public):
 
 # What InputHygieneMiddleware refuses in a query parameter, a path segment or a form field:
 # the C0 control characters except tab, LF and CR, and DEL.
-NO_CONTROL_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+_CONTROL = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f"
+NO_CONTROL_PATTERN = f"^[^{_CONTROL}]*$"
 # What every JSON string field refuses (DRF's ProhibitNullCharactersValidator: PostgreSQL
 # text cannot hold NUL).
 NO_NUL_PATTERN = "^[^\\x00]*$"
+# The same for a required text (minLength 1): DRF trims whitespace first, so a text of spaces
+# only is refused as blank; at least one character that is not whitespace.
+NON_BLANK_PATTERNS = {
+    NO_CONTROL_PATTERN: f"^[^{_CONTROL}]*[^{_CONTROL}\\s][^{_CONTROL}]*$",
+    NO_NUL_PATTERN: "^[^\\x00]*[^\\x00\\s][^\\x00]*$",
+}
 # Formats whose values cannot hold control characters anyway: left without a pattern.
 _SHAPED_FORMATS = {"date", "date-time", "time", "uuid", "uri", "email", "binary", "decimal"}
 
@@ -592,7 +599,8 @@ def document_input_rules(result, generator, request, public):
                 constrain(schemas.get(name), pattern, seen)
             return
         if _plain_string(schema):
-            schema["pattern"] = pattern
+            blank_refused = schema.get("minLength", 0) >= 1
+            schema["pattern"] = NON_BLANK_PATTERNS[pattern] if blank_refused else pattern
         for key in ("properties",):
             for child in (schema.get(key) or {}).values():
                 constrain(child, pattern, seen)
