@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
@@ -22,9 +22,23 @@ from blacklists.models import (
     NoticeChannel,
     SeverityTier,
 )
-from registry.api import UPGRADED_FROM_15, IdentifierField, RevealMixin, upgraded_from_15_digits
+from registry.api import (
+    UPGRADED_FROM_15,
+    DecisionDateField,
+    IdentifierField,
+    RevealMixin,
+    upgraded_from_15_digits,
+)
 from registry.models import Subject
-from scs.api import KeysetPagination, StrictBooleanFilter, idempotent
+from scs.api import (
+    KeysetPagination,
+    StrictBooleanFilter,
+    StrictCharField,
+    VocabularyField,
+    idempotent,
+    raise_invalid,
+    register_vocabulary,
+)
 
 
 class GroundSerializer(serializers.ModelSerializer):
@@ -40,8 +54,8 @@ class TierSerializer(serializers.ModelSerializer):
 
 
 class ListDefinitionSerializer(serializers.ModelSerializer):
-    owner = serializers.CharField(source="owner.subject.identifier")
-    owner_name = serializers.CharField(source="owner.subject.name")
+    owner = StrictCharField(source="owner.subject.identifier")
+    owner_name = StrictCharField(source="owner.subject.name")
     grounds = GroundSerializer(many=True)
     tiers = TierSerializer(many=True)
 
@@ -75,11 +89,11 @@ class ListDefinitionSerializer(serializers.ModelSerializer):
 class ListEntrySerializer(RevealMixin, serializers.ModelSerializer):
     list = serializers.SlugRelatedField(slug_field="key", read_only=True)
     subject_identifier = serializers.SerializerMethodField()
-    subject_name = serializers.CharField(source="subject.name")
-    ground = serializers.CharField(source="ground.code")
-    ground_text = serializers.CharField(source="ground.text")
-    ground_legal_basis = serializers.CharField(source="ground.legal_basis")
-    tier = serializers.CharField(source="tier.tier")
+    subject_name = StrictCharField(source="subject.name")
+    ground = StrictCharField(source="ground.code")
+    ground_text = StrictCharField(source="ground.text")
+    ground_legal_basis = StrictCharField(source="ground.legal_basis")
+    tier = StrictCharField(source="tier.tier")
 
     class Meta:
         model = ListEntry
@@ -116,6 +130,22 @@ class ListEntrySerializer(RevealMixin, serializers.ModelSerializer):
         return self.identifier_of(entry.subject)
 
 
+@register_vocabulary("lists")
+def _list_keys() -> list[str]:
+    return list(ListDefinition.objects.values_list("key", flat=True))
+
+
+@register_vocabulary("grounds")
+def _ground_codes() -> list[str]:
+    return list(ListGround.objects.values_list("code", flat=True).distinct())
+
+
+@register_vocabulary("tiers")
+def _tier_names() -> list[str]:
+    return list(SeverityTier.objects.values_list("tier", flat=True).distinct())
+
+
+@extend_schema_field({"type": "string", "x-vocabulary": "lists"})
 class _ListKeyField(serializers.SlugRelatedField):
     """A list by its key; bulk import passes the lists it loaded once as
     context["definitions"] (key -> definition), an unknown key is looked up as usual."""
@@ -134,13 +164,15 @@ class ListEntryCreateSerializer(serializers.Serializer):
 
     list = _ListKeyField(slug_field="key", queryset=ListDefinition.objects.all())
     subject_identifier = IdentifierField(max_length=40)
-    ground = serializers.CharField(max_length=32, help_text="A ground code of the list")
-    tier = serializers.CharField(max_length=32)
+    ground = VocabularyField(
+        vocabulary="grounds", max_length=32, help_text="A ground code of the list"
+    )
+    tier = VocabularyField(vocabulary="tiers", max_length=32, help_text="A tier of the list")
     duration_months = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    decision_number = serializers.CharField(max_length=100)
-    decision_date = serializers.DateField()
-    decision_issuer = serializers.CharField(max_length=200)
-    facts = serializers.CharField()
+    decision_number = StrictCharField(max_length=100)
+    decision_date = DecisionDateField()
+    decision_issuer = StrictCharField(max_length=200)
+    facts = StrictCharField()
 
     def validate(self, attrs):
         definition = attrs["list"]
@@ -229,11 +261,16 @@ class ListEntryListCreate(generics.ListAPIView):
             return ListEntry.objects.none()
         return selectors.entries_visible_to(self.request.user)
 
-    @extend_schema(request=ListEntryCreateSerializer, responses={201: ListEntrySerializer})
+    @extend_schema(
+        request=ListEntryCreateSerializer,
+        responses={201: ListEntrySerializer},
+    )
     @idempotent
     def post(self, request):
         data = ListEntryCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            raw = request.data.get("subject_identifier") if hasattr(request.data, "get") else None
+            raise_invalid(data.errors, references={"subject_identifier": raw})
         entry = draft_from_input(actor=request.user, validated=data.validated_data)
         body = ListEntrySerializer(entry, context=self.get_serializer_context()).data
         if upgraded_from_15_digits(request.data.get("subject_identifier")):
@@ -251,17 +288,17 @@ class ListEntryDetail(generics.RetrieveAPIView):
 
 
 class TransitionInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class NotifyInput(TransitionInput):
     via = serializers.ChoiceField(choices=NoticeChannel.choices)
-    reference = serializers.CharField(max_length=200)
+    reference = StrictCharField(max_length=200)
     notified_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
 class RevokeInput(TransitionInput):
-    reason = serializers.CharField()
+    reason = StrictCharField()
 
 
 def _transition(action: str, input_serializer=TransitionInput):
@@ -375,3 +412,43 @@ class ListEntryImportTemplate(APIView):
         response = HttpResponse(content, content_type=mime)
         response["Content-Disposition"] = f'attachment; filename="list-entries-template.{fmt}"'
         return response
+
+
+def list_entry_variants(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the body of `POST /api/v1/list-entries/` as one
+    variant per (list, tier) in force (`oneOf`), each naming the list's grounds and the tier's
+    range of months (SeverityTier.min_months..max_months): which ground and duration are valid
+    depends on the list and the tier, which one flat schema cannot say. Read from the database
+    when the schema is generated."""
+    import copy
+
+    schemas = result.get("components", {}).get("schemas", {})
+    base = schemas.get("ListEntryCreateRequest")
+    if not base or "properties" not in base:
+        return result
+    variants = []
+    definitions = ListDefinition.objects.prefetch_related("grounds", "tiers").order_by("key")
+    for definition in definitions:
+        grounds = sorted(g.code for g in definition.grounds.all())
+        if not grounds:
+            continue
+        for tier in sorted(definition.tiers.all(), key=lambda t: t.tier):
+            properties = copy.deepcopy(base["properties"])
+            properties["list"] = {**properties["list"], "enum": [definition.key]}
+            properties["ground"] = {**properties["ground"], "enum": grounds}
+            properties["tier"] = {**properties["tier"], "enum": [tier.tier]}
+            months = {**properties["duration_months"], "minimum": tier.min_months}
+            if tier.max_months is not None:
+                months["maximum"] = tier.max_months
+            properties["duration_months"] = months
+            variant = {**base, "properties": properties}
+            variant.pop("description", None)
+            variants.append(variant)
+    if variants:
+        schemas["ListEntryCreateRequest"] = {
+            "oneOf": variants,
+            "description": base.get("description", "")
+            + " One variant per list and tier: the ground must be one of the list's, the "
+            "duration within the tier's months.",
+        }
+    return result

@@ -43,6 +43,7 @@ from registry.models import (
 from registry.validators import plausible_decision_date
 from registry.workdays import add_working_days
 from scs.audit import audited
+from scs.errors import Conflict
 from scs.messaging import enqueue_once_after_commit
 
 # --- time helpers -------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def _lock(entry: ListEntry) -> ListEntry:
 def _expect(entry: ListEntry, *states: str) -> None:
     if entry.state not in states:
         allowed = "、".join(str(EntryState(s).label) for s in states)
-        raise ValidationError(
+        raise Conflict(
             {
                 "state": gettext("The entry is %(state)s; this step needs it to be %(allowed)s.")
                 % {"state": EntryState(entry.state).label, "allowed": allowed}

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 from notifications import selectors, services
 from notifications.models import EventKind
 from registry import selectors as registry_selectors
-from scs.api import idempotent
+from registry.api import IdentifierReference
+from scs.api import ErrorSerializer, StrictCharField, flatten_errors, idempotent, raise_invalid
 
 CHANGE_CURSOR = "mc1"
 MEMBER_CURSOR = "ms1"
@@ -51,12 +52,28 @@ def _identifier(request, subject) -> str:
 
 
 class IdentifierList(serializers.ListField):
-    child = serializers.CharField(max_length=40, allow_blank=True)
+    child = IdentifierReference(max_length=40)
+
+
+def _identifier_errors(exc, values: dict):
+    """400 naming each bad identifier as `field.index`; 404 when every one of them is
+    well-formed but not registered (scs.api.raise_invalid)."""
+
+    def sent(field: str, index: str):
+        items = values.get(field) or []
+        return items[int(index)] if index.isdigit() and int(index) < len(items) else None
+
+    refs = {
+        f"{field}.{index}": sent(field, index)
+        for field, errors in exc.per_field.items()
+        for index in errors
+    }
+    raise_invalid(flatten_errors(exc.per_field), references=refs)
 
 
 class MonitoringSetInput(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    name = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True, default="")
     identifiers = IdentifierList(required=False, default=list)
 
 
@@ -82,7 +99,7 @@ class MonitoringSetListCreate(APIView):
 
     @extend_schema(
         request=MonitoringSetInput,
-        responses={201: OpenApiTypes.OBJECT},
+        responses={201: OpenApiTypes.OBJECT, 409: ErrorSerializer},
         summary="Create a monitoring set (up to 100 000 identifiers)",
     )
     @idempotent
@@ -90,6 +107,15 @@ class MonitoringSetListCreate(APIView):
         _agency_id(request)
         data = MonitoringSetInput(data=request.data)
         data.is_valid(raise_exception=True)
+        name = data.validated_data["name"]
+        if selectors.monitoring_sets_for(_agency_id(request)).filter(name=name).exists():
+            return Response(
+                {
+                    "detail": "Conflict: the agency already has a monitoring set of this name.",
+                    "errors": {"name": ["A monitoring set with this name exists."]},
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         try:
             mset = services.monitoring_set_create(
                 actor=request.user,
@@ -98,7 +124,8 @@ class MonitoringSetListCreate(APIView):
                 identifiers_to_add=data.validated_data["identifiers"],
             )
         except services.IdentifierErrors as exc:
-            raise DRFValidationError(exc.per_field) from exc
+            # The service names the identifiers of a new set as `add`.
+            _identifier_errors(exc, {"add": data.validated_data["identifiers"]})
         mset = selectors.monitoring_sets_for(mset.agency_id).get(pk=mset.pk)
         return Response(_set_out(mset), status=status.HTTP_201_CREATED)
 
@@ -166,7 +193,7 @@ class MonitoringSetMembers(APIView):
                 actor=request.user, monitoring_set=mset, **data.validated_data
             )
         except services.IdentifierErrors as exc:
-            raise DRFValidationError(exc.per_field) from exc
+            _identifier_errors(exc, data.validated_data)
         return Response(result)
 
 
@@ -208,7 +235,7 @@ class MonitoringSetChanges(APIView):
 
 class WebhookInput(serializers.Serializer):
     url = serializers.URLField(max_length=500)
-    secret = serializers.CharField(min_length=16, max_length=200, write_only=True)
+    secret = StrictCharField(min_length=16, max_length=200, write_only=True)
     event_kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=EventKind.choices), min_length=1
     )
@@ -325,7 +352,7 @@ class WebhookDeliveries(APIView):
 
 
 class ReplayInput(serializers.Serializer):
-    after = serializers.CharField(required=False, allow_blank=True, default="")
+    after = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class WebhookReplay(APIView):

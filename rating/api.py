@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from rating import services
 from registry import selectors as registry_selectors
+from registry.api import IDENTIFIER_IN_PATH
 from registry.models import Subject
 
 
@@ -29,6 +30,7 @@ def rating_document(rating) -> dict:
 
 class SubjectRating(APIView):
     @extend_schema(
+        parameters=[IDENTIFIER_IN_PATH],
         responses={200: OpenApiTypes.OBJECT},
         summary="An enterprise's public credit rating, every point explained by its record",
     )

@@ -6,13 +6,18 @@ import django_filters
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
 from registry import identifiers, names, selectors, services
 from registry.models import Division, FormerIdentifier, RoleKind, Subject, SubjectKind
-from scs.api import KeysetPagination, StrictBooleanFilter, idempotent
+from scs.api import KeysetPagination, StrictBooleanFilter, StrictCharField, idempotent
 
 UPGRADED_FROM_15 = "15-digit first-generation resident ID"  # identifier_upgraded_from's value
 
@@ -24,7 +29,8 @@ def upgraded_from_15_digits(raw) -> bool:
     return len(identifiers.normalise(str(raw or ""))) == 15
 
 
-class IdentifierField(serializers.CharField):
+@extend_schema_field({"type": "string", "pattern": identifiers.IDENTIFIER_PATTERN})
+class IdentifierField(StrictCharField):
     """Normalises and validates a USCC or resident ID, with a message that says what is wrong
     (in the request's language); a 15-digit resident ID comes back upgraded to 18 digits."""
 
@@ -37,6 +43,18 @@ class IdentifierField(serializers.CharField):
         return code
 
 
+@extend_schema_field({"type": "string", "pattern": identifiers.IDENTIFIER_PATTERN})
+class IdentifierReference(StrictCharField):
+    """An identifier naming a registered subject, looked up by the view: the schema gives its
+    shape (IDENTIFIER_PATTERN); one of that shape naming nothing answers 404
+    (scs.api.raise_invalid)."""
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$"})
+class AgencyReference(StrictCharField):
+    """An agency's USCC (or empty), looked up by the view; 404 when it names no agency."""
+
+
 class RevealMixin:
     def reveal(self) -> bool:
         request = self.context.get("request")
@@ -47,7 +65,7 @@ class RevealMixin:
 
 
 class FormerNameSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = StrictCharField()
     valid_from = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField()
 
@@ -67,20 +85,20 @@ class BusinessTermSerializer(serializers.Serializer):
 
 
 class RoleOutputSerializer(RevealMixin, serializers.Serializer):
-    role = serializers.CharField()
+    role = StrictCharField()
     holder_identifier = serializers.SerializerMethodField()
-    holder_name = serializers.CharField(source="holder.name")
+    holder_name = StrictCharField(source="holder.name")
     started_on = serializers.DateField(allow_null=True)
     ended_on = serializers.DateField(allow_null=True)
 
-    @extend_schema_field(serializers.CharField())
+    @extend_schema_field(StrictCharField())
     def get_holder_identifier(self, role) -> str:
         return self.identifier_of(role.holder)
 
 
 class SubjectListSerializer(RevealMixin, serializers.ModelSerializer):
     identifier = serializers.SerializerMethodField()
-    division_name = serializers.CharField(source="division.name_zh", default=None)
+    division_name = StrictCharField(source="division.name_zh", default=None)
     match = serializers.SerializerMethodField(
         help_text="How a search matched: identifier, name, former_name, pinyin, typo, "
         "organisation_code, business_registration (null outside a search)."
@@ -101,22 +119,22 @@ class SubjectListSerializer(RevealMixin, serializers.ModelSerializer):
             "matched_former_name",
         ]
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(StrictCharField(allow_null=True))
     def get_match(self, subject) -> str | None:
         return getattr(subject, "match", None)
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(StrictCharField(allow_null=True))
     def get_matched_former_name(self, subject) -> str | None:
         return getattr(subject, "matched_former_name", None)
 
-    @extend_schema_field(serializers.CharField())
+    @extend_schema_field(StrictCharField())
     def get_identifier(self, subject) -> str:
         return self.identifier_of(subject)
 
 
 class FormerIdentifierSerializer(serializers.Serializer):
     scheme = serializers.ChoiceField(choices=FormerIdentifier.Scheme.choices)
-    value = serializers.CharField(max_length=20)
+    value = StrictCharField(max_length=20)
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
 
@@ -125,7 +143,7 @@ class SubjectDetailSerializer(SubjectListSerializer):
     former_names = FormerNameSerializer(many=True, read_only=True)
     former_identifiers = FormerIdentifierSerializer(many=True, read_only=True)
     roles = RoleOutputSerializer(many=True, read_only=True)
-    registration_authority = serializers.CharField(
+    registration_authority = StrictCharField(
         source="registration_authority.subject.name", default=None
     )
     registered_capital = serializers.DecimalField(
@@ -160,7 +178,7 @@ class SubjectDetailSerializer(SubjectListSerializer):
 class RoleInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=RoleKind.choices)
     holder_identifier = IdentifierField()
-    holder_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    holder_name = StrictCharField(required=False, allow_blank=True, max_length=200)
     started_on = serializers.DateField(required=False, allow_null=True)
     ended_on = serializers.DateField(required=False, allow_null=True)
 
@@ -178,10 +196,10 @@ class SubjectCreateSerializer(serializers.Serializer):
     ``note`` registers a code of record whose check characters fail GB 32100."""
 
     kind = serializers.ChoiceField(choices=SubjectKind.choices)
-    identifier = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=200)
+    identifier = StrictCharField(max_length=40)
+    name = StrictCharField(max_length=200)
     nonconforming_check = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=500, default="")
     former_identifiers = FormerIdentifierSerializer(many=True, required=False)
     division = serializers.SlugRelatedField(
         slug_field="code", queryset=Division.objects.all(), required=False, allow_null=True
@@ -337,6 +355,16 @@ def _with_page(params, page: int) -> str:
     return query.urlencode()
 
 
+IDENTIFIER_IN_PATH = OpenApiParameter(
+    "identifier",
+    {"type": "string", "pattern": identifiers.IDENTIFIER_PATTERN},
+    OpenApiParameter.PATH,
+    description="A USCC or a resident ID (18 characters), or a 15-digit resident ID: 404 when "
+    "it names no registered subject.",
+)
+
+
+@extend_schema_view(get=extend_schema(parameters=[IDENTIFIER_IN_PATH]))
 class SubjectDetail(generics.RetrieveAPIView):
     serializer_class = SubjectDetailSerializer
 
@@ -389,7 +417,7 @@ class DivisionList(generics.ListAPIView):
 
 
 class SubjectLookupInput(serializers.Serializer):
-    identifier = serializers.CharField(max_length=64)
+    identifier = StrictCharField(max_length=64)
 
 
 class SubjectLookup(SubjectDetail):
@@ -404,3 +432,31 @@ class SubjectLookup(SubjectDetail):
         data.is_valid(raise_exception=True)
         self.kwargs["identifier"] = data.validated_data["identifier"]
         return self.retrieve(request, *args, **kwargs)
+
+
+@extend_schema_field({"type": "string", "x-decision-date": True})
+class DecisionDateField(serializers.DateField):
+    """A decision's date (YYYY-MM-DD); the schema's `pattern` lists the plausible ones
+    (registry.validators.decision_date_pattern, filled by decision_date_window)."""
+
+
+def decision_date_window(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every DecisionDateField carries the pattern of the
+    dates PlausibleDecisionDate accepts (1949-01-01 to today, Asia/Shanghai), computed when
+    the schema is generated."""
+    from registry.validators import decision_date_pattern
+
+    pattern = decision_date_pattern()
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("x-decision-date") is True:
+                node["pattern"] = pattern
+                node.setdefault(
+                    "description", "A date (YYYY-MM-DD) from 1949-01-01 to today (Asia/Shanghai)."
+                )
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return result

@@ -13,6 +13,7 @@ English on request); ``.code`` names the failed rule for callers. Positions in m
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext
@@ -89,6 +90,19 @@ def normalise(raw: str) -> str:
 
 
 _VALUES = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+
+# The shape of an identifier in the API's contract (OpenAPI `pattern`): 18 characters of the
+# USCC alphabet (GB 32100: no I, O, S, V, Z; a resident ID's 17 digits and its check digit or
+# X fall within it) or a 15-digit first-generation resident ID (GB 11643-1989). The check
+# characters are not a pattern: a code of this shape that fails them names no subject (404),
+# unless registered as a nonconforming code of record.
+IDENTIFIER_PATTERN = "^(?:[0-9A-HJ-NPQRTUWXY]{18}|[0-9]{15})$"
+_IDENTIFIER_RE = re.compile(IDENTIFIER_PATTERN)
+
+
+def well_formed(raw: str) -> bool:
+    """True if ``raw``, normalised, has the shape of IDENTIFIER_PATTERN."""
+    return bool(_IDENTIFIER_RE.fullmatch(normalise(raw)))
 
 
 def _value(ch: str) -> int:

@@ -45,3 +45,45 @@ class PlausibleDecisionDate:
 plausible_decision_date = PlausibleDecisionDate()
 facts_length = MaxLengthValidator(FACTS_MAX_CHARS)
 note_length = MaxLengthValidator(NOTE_MAX_CHARS)
+
+
+def _days(n: int) -> str:
+    """A regex for the two-digit days 01..n (1 <= n <= 31)."""
+    if n < 10:
+        return f"0[1-{n}]"
+    tens, units = divmod(n, 10)
+    parts = ["0[1-9]"]
+    parts += [f"{t}[0-9]" for t in range(1, tens)]
+    parts.append(f"{tens}[0-{units}]")
+    return "|".join(parts)
+
+
+def _month(month: int, days: int) -> str:
+    return f"{month:02d}-(?:{_days(days)})"
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def decision_date_pattern(today: datetime.date | None = None) -> str:
+    """The dates PlausibleDecisionDate accepts, as a regex over `YYYY-MM-DD` for an OpenAPI
+    `pattern`: every real date from EARLIEST_DECISION_DATE to `today` (default: today in
+    Asia/Shanghai, as the validator reads it), 29 February in leap years included."""
+    today = today or timezone.localdate()
+    first = EARLIEST_DECISION_DATE.year
+    full_years = list(range(first, today.year))
+    whole_year = "|".join(_month(m, d) for m, d in enumerate(_MONTH_DAYS, start=1))
+    parts = []
+    if full_years:
+        years = "|".join(str(y) for y in full_years)
+        parts.append(f"(?:{years})-(?:{whole_year})")
+        leap = [y for y in full_years if y % 4 == 0 and (y % 100 or y % 400 == 0)]
+        if leap:
+            parts.append(f"(?:{'|'.join(str(y) for y in leap)})-02-29")
+    this_year = [_month(m, d) for m, d in enumerate(_MONTH_DAYS[: today.month - 1], start=1)]
+    y = today.year
+    if today.month > 2 and y % 4 == 0 and (y % 100 or y % 400 == 0):
+        this_year.append("02-29")
+    this_year.append(_month(today.month, today.day))
+    parts.append(f"{y}-(?:{'|'.join(this_year)})")
+    return f"^(?:{'|'.join(parts)})$"

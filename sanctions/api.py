@@ -15,10 +15,10 @@ from rest_framework.views import APIView
 
 from registry import identifiers, privacy
 from registry import selectors as registry_selectors
-from registry.api import UPGRADED_FROM_15
+from registry.api import IDENTIFIER_IN_PATH, UPGRADED_FROM_15
 from sanctions import selectors, services
 from sanctions.models import EVENT_REASON_TEXT, Measure, Sanction, SanctionFeedback
-from scs.api import FastJSONRenderer, idempotent
+from scs.api import FastJSONRenderer, StrictCharField, idempotent
 
 MAX_SCREENING = 10_000
 
@@ -174,7 +174,7 @@ class AsOfSerializer(serializers.Serializer):
 
 class SubjectRestrictions(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE)],
+        parameters=[IDENTIFIER_IN_PATH, OpenApiParameter("as_of", OpenApiTypes.DATE)],
         responses={200: OpenApiTypes.OBJECT},
         summary="Measures the caller implements that are in force on a subject",
     )
@@ -207,7 +207,7 @@ class SubjectRestrictions(APIView):
 
 
 class RestrictionsLookupInput(AsOfSerializer):
-    identifier = serializers.CharField(max_length=64)
+    identifier = StrictCharField(max_length=64)
 
 
 class SubjectRestrictionsLookup(SubjectRestrictions):
@@ -230,8 +230,9 @@ class SubjectRestrictionsLookup(SubjectRestrictions):
 
 class ScreeningInput(serializers.Serializer):
     identifiers = serializers.ListField(
-        child=serializers.CharField(max_length=64, allow_blank=True),
+        child=StrictCharField(max_length=64, allow_blank=True),
         allow_empty=False,
+        min_length=1,
         max_length=MAX_SCREENING,
     )
 
@@ -309,7 +310,9 @@ def _screening_identifiers(data) -> list[str]:
     if (
         isinstance(items, list)
         and 0 < len(items) <= MAX_SCREENING
-        and all(type(item) is str and len(item.strip()) <= 64 for item in items)
+        and all(
+            type(item) is str and len(item.strip()) <= 64 and "\x00" not in item for item in items
+        )
     ):
         return [item.strip() for item in items]
     checked = ScreeningInput(data=data)
@@ -319,7 +322,7 @@ def _screening_identifiers(data) -> list[str]:
 
 class FeedbackInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=SanctionFeedback.Outcome.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class SanctionFeedbackView(APIView):

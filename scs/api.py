@@ -36,6 +36,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.utils.encoders import JSONEncoder
 
 from scs import ratelimit
+from scs.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ def exception_handler(exc, context):
     # Imported here: DRF's settings import this module while rest_framework.views loads.
     from rest_framework.views import exception_handler as drf_exception_handler
 
+    conflict = isinstance(exc, Conflict)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -165,6 +167,11 @@ def exception_handler(exc, context):
             else {"non_field_errors": response.data}
         )
         response.data = {"detail": gettext("Invalid input."), "errors": flatten_errors(errors)}
+        if conflict:
+            response.status_code = status.HTTP_409_CONFLICT
+            response.data["detail"] = gettext("Conflict with the present state of the data.")
+    elif isinstance(exc, ReferenceNotFound):
+        response.data = {"detail": response.data["detail"], "errors": exc.errors}
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": response.data["detail"]}
     return response
@@ -435,7 +442,11 @@ ERROR_STATUSES = {
     "503": "The database is temporarily unavailable; see Retry-After.",
 }
 # Only operations that take a body: a body of another media type than the documented one.
-BODY_ERROR_STATUSES = {"415": "The body's Content-Type is not the one documented."}
+BODY_ERROR_STATUSES = {
+    "409": "Conflict with the present state of the data (e.g. an entry not in the state this "
+    "step needs, a name already taken, a decision already recorded with other values).",
+    "415": "The body's Content-Type is not the one documented.",
+}
 
 
 def document_error_responses(result, generator, request, public):
@@ -474,10 +485,17 @@ def document_error_responses(result, generator, request, public):
 
 # What InputHygieneMiddleware refuses in a query parameter, a path segment or a form field:
 # the C0 control characters except tab, LF and CR, and DEL.
-NO_CONTROL_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+_CONTROL = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f"
+NO_CONTROL_PATTERN = f"^[^{_CONTROL}]*$"
 # What every JSON string field refuses (DRF's ProhibitNullCharactersValidator: PostgreSQL
 # text cannot hold NUL).
 NO_NUL_PATTERN = "^[^\\x00]*$"
+# The same for a required text (minLength 1): DRF trims whitespace first, so a text of spaces
+# only is refused as blank; at least one character that is not whitespace.
+NON_BLANK_PATTERNS = {
+    NO_CONTROL_PATTERN: f"^[^{_CONTROL}]*[^{_CONTROL}\\s][^{_CONTROL}]*$",
+    NO_NUL_PATTERN: "^[^\\x00]*[^\\x00\\s][^\\x00]*$",
+}
 # Formats whose values cannot hold control characters anyway: left without a pattern.
 _SHAPED_FORMATS = {"date", "date-time", "time", "uuid", "uri", "email", "binary", "decimal"}
 
@@ -499,7 +517,17 @@ def register_vocabulary(name: str):
     return register
 
 
-class VocabularyField(serializers.CharField):
+class StrictCharField(serializers.CharField):
+    """A JSON string and nothing else: DRF's CharField also takes numbers (5 becomes "5"),
+    which the schema (`type: string`) does not promise; 400 naming the field instead."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class VocabularyField(StrictCharField):
     """A code from a closed vocabulary kept as data. The schema lists the codes in force
     (`enum`, filled by fill_vocabularies); the view still checks the code against the
     database and answers 400 naming the field for one withdrawn meanwhile."""
@@ -586,7 +614,8 @@ def document_input_rules(result, generator, request, public):
                 constrain(schemas.get(name), pattern, seen)
             return
         if _plain_string(schema):
-            schema["pattern"] = pattern
+            blank_refused = schema.get("minLength", 0) >= 1
+            schema["pattern"] = NON_BLANK_PATTERNS[pattern] if blank_refused else pattern
         for key in ("properties",):
             for child in (schema.get(key) or {}).values():
                 constrain(child, pattern, seen)
@@ -632,3 +661,27 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     """A boolean query filter that answers 400 for anything but true/false (schema: boolean)."""
 
     field_class = StrictBooleanField
+
+
+class ReferenceNotFound(exceptions.NotFound):
+    """404 in the one error shape, naming the body fields whose well-formed identifiers name
+    nothing registered: the request is valid, the thing it refers to does not exist."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("Not found: the identifiers named in `errors` are not registered.")
+        self.errors = errors
+
+
+def raise_invalid(errors: dict, *, references: dict[str, object]) -> None:
+    """Raise for a refused body: ReferenceNotFound (404) when every field at fault is one of
+    `references` (field -> the value sent) and that value is a well-formed identifier
+    (registry.identifiers.IDENTIFIER_PATTERN, after normalisation: no such code is
+    registered, a wrong check character included); a ValidationError (400) otherwise."""
+    from registry import identifiers
+
+    def well_formed(value) -> bool:
+        return isinstance(value, str) and identifiers.well_formed(value)
+
+    if errors and all(field in references and well_formed(references[field]) for field in errors):
+        raise ReferenceNotFound({field: [str(m) for m in errors[field]] for field in errors})
+    raise exceptions.ValidationError(errors)

@@ -304,7 +304,10 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "scs.api.document_error_responses",
         "scs.api.fill_vocabularies",
+        "registry.api.decision_date_window",
         "scs.api.document_input_rules",
+        "blacklists.api.list_entry_variants",
+        "sharing.api.collection.credit_record_variants",
     ],
     # One name per choice set used in several serializers.
     "ENUM_NAME_OVERRIDES": {

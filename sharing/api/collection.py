@@ -20,13 +20,16 @@ from rest_framework.views import APIView
 
 from registry import selectors as registry_selectors
 from registry import services
+from registry.api import AgencyReference, DecisionDateField, IdentifierReference
 from registry.credit_records import CORRECTABLE, RecordConflict
-from registry.models import Agency, CatalogueItem, CreditRecord
+from registry.models import Agency, CatalogueItem, CreditRecord, RecordType
 from scs.api import (
     ClosedInputSerializer,
     KeysetPagination,
+    StrictCharField,
     VocabularyField,
     idempotent,
+    raise_invalid,
     register_vocabulary,
 )
 from sharing import parsing
@@ -71,7 +74,7 @@ def _records():
 
 
 class PenaltyInput(ClosedInputSerializer):
-    kind = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    kind = StrictCharField(required=False, allow_blank=True, max_length=100)
     amount_yuan = serializers.DecimalField(
         max_digits=16, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -79,7 +82,7 @@ class PenaltyInput(ClosedInputSerializer):
 
 
 class LicenceInput(ClosedInputSerializer):
-    kind = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    kind = StrictCharField(required=False, allow_blank=True, max_length=100)
     valid_from = serializers.DateField(required=False, allow_null=True)
     valid_until = serializers.DateField(required=False, allow_null=True)
 
@@ -89,14 +92,14 @@ class CreditRecordInput(ClosedInputSerializer):
     schema: sharing.parsing.parse_row reads and checks it (every error of the row at once);
     codes must name a registered subject, a catalogue item and an agency."""
 
-    subject_identifier = serializers.CharField(max_length=40)
+    subject_identifier = IdentifierReference(max_length=40)
     catalogue_item = VocabularyField(vocabulary="catalogue_items", max_length=32)
-    decision_number = serializers.CharField(max_length=100)
-    decision_date = serializers.DateField()
-    deciding_agency = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    content = serializers.CharField(max_length=20_000)
-    legal_basis = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    decision_number = StrictCharField(max_length=100)
+    decision_date = DecisionDateField()
+    deciding_agency = AgencyReference(required=False, allow_blank=True, max_length=40)
+    title = StrictCharField(required=False, allow_blank=True, max_length=200)
+    content = StrictCharField(max_length=20_000)
+    legal_basis = StrictCharField(required=False, allow_blank=True, max_length=500)
     penalty = PenaltyInput(required=False, allow_null=True)
     licence = LicenceInput(required=False, allow_null=True)
 
@@ -189,9 +192,12 @@ class CreditRecordListCreate(generics.ListAPIView):
     def post(self, request):
         _agency_of(request)
         row = request.data
+        if not isinstance(row, dict):
+            raise DRFValidationError({"non_field_errors": ["Send one record as a JSON object."]})
         parsed = parsing.parse_row(row, parsing.Lookups.for_rows([row]))
         if isinstance(parsed, dict):
-            raise DRFValidationError(parsed)
+            refs = {k: row.get(k) for k in ("subject_identifier", "deciding_agency")}
+            raise_invalid(parsed, references=refs)
         try:
             record, created = services.credit_record_create(actor=request.user, data=parsed)
         except RecordConflict as exc:
@@ -221,7 +227,15 @@ def conflict_response(record: CreditRecord, differences: list[str]) -> Response:
 
 
 def _flag(request, name: str) -> bool:
-    return str(request.query_params.get(name, "")).lower() in ("1", "true", "yes")
+    """A boolean query parameter: absent is false; true/false (or 1/0) otherwise, anything
+    else a 400 naming it (a misspelt `dry_run=ture` must not write)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value not in ("1", "true", "0", "false"):
+        raise DRFValidationError({name: ["Use true or false."]})
+    return value in ("1", "true")
 
 
 class CreditRecordBulk(APIView):
@@ -293,13 +307,13 @@ class CreditRecordDetail(generics.RetrieveAPIView):
 
 
 class CorrectionSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
-    title = serializers.CharField(max_length=200, required=False)
-    content = serializers.CharField(max_length=20_000, required=False)
-    legal_basis = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    decision_date = serializers.DateField(required=False)
-    penalty = serializers.DictField(required=False)
-    licence = serializers.DictField(required=False)
+    reason = StrictCharField(max_length=500)
+    title = StrictCharField(max_length=200, required=False)
+    content = StrictCharField(max_length=20_000, required=False)
+    legal_basis = StrictCharField(max_length=500, required=False, allow_blank=True)
+    decision_date = DecisionDateField(required=False)
+    penalty = PenaltyInput(required=False)
+    licence = LicenceInput(required=False)
 
     def validate(self, attrs):
         unknown = set(self.initial_data) - set(self.fields)
@@ -329,9 +343,9 @@ class CreditRecordCorrect(_RecordAction):
         errors: dict = {}
         changes = {k: v for k, v in values.items() if k in CORRECTABLE}
         if "penalty" in values:
-            changes.update(parsing._penalty(values["penalty"], errors))
+            changes.update(parsing._penalty(request.data["penalty"], errors))
         if "licence" in values:
-            changes.update(parsing._licence(values["licence"], errors))
+            changes.update(parsing._licence(request.data["licence"], errors))
         if errors:
             raise DRFValidationError(errors)
         record = services.credit_record_correct(
@@ -341,8 +355,8 @@ class CreditRecordCorrect(_RecordAction):
 
 
 class WithdrawalSerializer(serializers.Serializer):
-    document_number = serializers.CharField(max_length=100)
-    reason = serializers.CharField(max_length=2000)
+    document_number = StrictCharField(max_length=100)
+    reason = StrictCharField(max_length=2000)
 
 
 class CreditRecordWithdraw(_RecordAction):
@@ -433,3 +447,48 @@ class CreditRecordChanges(APIView):
                 "more": len(rows) > limit,
             }
         )
+
+
+def credit_record_variants(result, generator, request, public):
+    """drf-spectacular postprocessing hook: a credit record's body as one variant per kind of
+    catalogue item (`oneOf`, sharing.parsing.parse_row's rule): a penalty item's record
+    carries its `penalty` object and no `licence`, a licence item's its `licence` and no
+    `penalty`, any other item's neither. Item codes read from the database at generation."""
+    import copy
+
+    schemas = result.get("components", {}).get("schemas", {})
+    base = schemas.get("CreditRecordInputRequest")
+    if not base or "properties" not in base:
+        return result
+    penalty_schema = schemas.get("PenaltyInputRequest", {}).get("properties", {})
+    if "amount_yuan" in penalty_schema:
+        # parse_row: a non-negative amount below 10^14 yuan, at most two decimals.
+        penalty_schema["amount_yuan"]["pattern"] = "^[0-9]{1,14}(?:\\.[0-9]{1,2})?$"
+    kinds = RecordType
+    codes: dict[str, list[str]] = {"penalty": [], "licence": [], "other": []}
+    for code, record_type in CatalogueItem.objects.values_list("code", "record_type"):
+        group = {kinds.ADMINISTRATIVE_PENALTY: "penalty", kinds.ADMINISTRATIVE_LICENCE: "licence"}
+        codes[group.get(record_type, "other")].append(code)
+    variants = []
+    for group, group_codes in codes.items():
+        if not group_codes:
+            continue
+        properties = copy.deepcopy(base["properties"])
+        properties["catalogue_item"] = {**properties["catalogue_item"], "enum": sorted(group_codes)}
+        required = list(base.get("required", []))
+        for name in ("penalty", "licence"):
+            if name == group:
+                ref = properties[name].get("allOf", [properties[name]])[0]
+                properties[name] = ref  # present and not null
+                required.append(name)
+            else:
+                properties.pop(name, None)
+        variant = {**base, "properties": properties, "required": required}
+        variant.pop("description", None)
+        variants.append(variant)
+    if variants:
+        schemas["CreditRecordInputRequest"] = {
+            "oneOf": variants,
+            "description": base.get("description", ""),
+        }
+    return result

@@ -23,13 +23,16 @@ from rest_framework.views import APIView
 
 from registry import identifiers
 from registry import selectors as registry_selectors
+from registry.api import IDENTIFIER_IN_PATH, IdentifierReference
 from registry.models import CatalogueItem, Subject
 from scs.api import (
     ClosedInputSerializer,
     FastJSONRenderer,
     KeysetPagination,
+    StrictCharField,
     VocabularyField,
     idempotent,
+    raise_invalid,
     register_vocabulary,
     vocabulary_parameter,
 )
@@ -74,9 +77,9 @@ def _purpose_codes() -> list[str]:
 
 
 class PurposeOut(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
-    name_en = serializers.CharField()
+    code = StrictCharField()
+    name = StrictCharField()
+    name_en = StrictCharField()
 
 
 class PurposeList(APIView):
@@ -100,6 +103,7 @@ class SubjectFile(APIView):
 
     @extend_schema(
         parameters=[
+            IDENTIFIER_IN_PATH,
             vocabulary_parameter(
                 "purpose", "purposes", required=True, description="GET /api/v1/purposes/"
             ),
@@ -165,9 +169,12 @@ class SubjectFile(APIView):
 
 class CreditCheckInput(serializers.Serializer):
     purpose = VocabularyField(vocabulary="purposes", max_length=48)
-    reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    reference = StrictCharField(max_length=200, required=False, allow_blank=True)
     identifiers = serializers.ListField(
-        child=serializers.CharField(max_length=40), allow_empty=False, max_length=MAX_CHECK
+        child=StrictCharField(max_length=40),
+        allow_empty=False,
+        min_length=1,
+        max_length=MAX_CHECK,
     )
 
 
@@ -256,7 +263,7 @@ class CreditChecks(APIView):
 
 
 class ConsentInput(ClosedInputSerializer):
-    subject_identifier = serializers.CharField(max_length=40)
+    subject_identifier = IdentifierReference(max_length=40)
     purpose = VocabularyField(vocabulary="purposes", max_length=48)
     all_restricted = serializers.BooleanField(default=False)
     items = serializers.ListField(
@@ -266,13 +273,13 @@ class ConsentInput(ClosedInputSerializer):
     )
     valid_until = serializers.DateField()
     evidence = serializers.FileField()
-    evidence_reference = serializers.CharField(max_length=200, required=False, default="")
+    evidence_reference = StrictCharField(max_length=200, required=False, default="")
 
 
 class ConsentOut(serializers.ModelSerializer):
     """A consent as the agency it was given to reads it (GET, POST and withdraw)."""
 
-    purpose = serializers.CharField(source="purpose.code")
+    purpose = StrictCharField(source="purpose.code")
     items = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
@@ -317,7 +324,10 @@ class ConsentListCreate(APIView):
         values = data.validated_data
         subject = selectors.subject_by_identifier(values["subject_identifier"])
         if subject is None:
-            raise DRFValidationError({"subject_identifier": [gettext("No such subject.")]})
+            raise_invalid(
+                {"subject_identifier": [gettext("No such subject.")]},
+                references={"subject_identifier": values["subject_identifier"]},
+            )
         try:
             purpose = selectors.purpose_by_code(values["purpose"])
         except selectors.PurposeError as exc:
