@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext
 
 from filings import services
 from filings.models import CommitmentType, CreditCommitment
@@ -73,7 +74,7 @@ class CreditCommitmentAdmin(admin.ModelAdmin):
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(None, getattr(exc, "messages", [str(exc)]))
             else:
-                messages.success(request, "Outcome recorded.")
+                messages.success(request, gettext("Outcome recorded."))
                 return redirect(reverse("admin:filings_creditcommitment_changelist"))
         context = {**self.admin_site.each_context(request), "form": form, "obj": commitment,
                    "title": f"Record outcome: {commitment}"}  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from filings.models import CommitmentType, CreditCommitment, SelfPublishedChange, SelfPublishedInfo
 from registry import services as registry_services
@@ -23,9 +24,9 @@ def commitment_sign(
     """The subject signs a published commitment type; the text is kept as signed.
     Errors: `type` withdrawn by the operator; `subject` a government body."""
     if not commitment_type.is_active:
-        raise ValidationError({"type": "This commitment type is no longer offered."})
+        raise ValidationError({"type": gettext("This commitment type is no longer offered.")})
     if subject.kind == Subject.Kind.GOVERNMENT_BODY:
-        raise ValidationError({"subject": "Agencies do not sign credit commitments."})
+        raise ValidationError({"subject": gettext("Agencies do not sign credit commitments.")})
     commitment = CreditCommitment(
         subject=subject,
         type=commitment_type,
@@ -44,7 +45,7 @@ def breach_catalogue_item() -> CatalogueItem:
     ).first()
     if item is None:
         raise ValidationError(
-            {"status": "The catalogue has no item for broken credit commitments."}
+            {"status": gettext("The catalogue has no item for broken credit commitments.")}
         )
     return item
 
@@ -59,7 +60,7 @@ def commitment_record_outcome(
     Errors: PermissionDenied without an agency; ValidationError if already decided or the
     note is empty."""
     if actor.agency_id is None:
-        raise PermissionDenied("Only agency staff record the outcome of a commitment.")
+        raise PermissionDenied(gettext("Only agency staff record the outcome of a commitment."))
     # Two clerks deciding at once: the second sees the first's outcome.
     commitment = (
         CreditCommitment.objects.select_for_update()
@@ -67,9 +68,11 @@ def commitment_record_outcome(
         .get(pk=commitment.pk)
     )
     if commitment.status != CreditCommitment.Status.SIGNED:
-        raise ValidationError({"status": "The outcome of this commitment is already recorded."})
+        raise ValidationError(
+            {"status": gettext("The outcome of this commitment is already recorded.")}
+        )
     if not note.strip():
-        raise ValidationError({"note": "Say what was found."})
+        raise ValidationError({"note": gettext("Say what was found.")})
     now = timezone.now()
     with audited(actor, "commitment outcome recorded"):
         if not honoured:
@@ -112,10 +115,10 @@ def self_info_update(*, subject: Subject, changed_by: str, **values) -> list[Sel
     that differs. Errors: ValidationError by field (bad e-mail, URL, negative count);
     `subject` a natural person (no self-published page)."""
     if subject.is_natural_person:
-        raise ValidationError({"subject": "Natural persons do not self-publish."})
+        raise ValidationError({"subject": gettext("Natural persons do not self-publish.")})
     unknown = set(values) - set(SelfPublishedInfo.FIELDS)
     if unknown:
-        raise ValidationError({k: "Not a self-published field." for k in sorted(unknown)})
+        raise ValidationError({k: gettext("Not a self-published field.") for k in sorted(unknown)})
     # Two colleagues saving at once: the second compares against the first's values.
     info = SelfPublishedInfo.objects.select_for_update().filter(subject=subject).first()
     if info is None:

@@ -239,7 +239,11 @@ def registration_facts(
         facts["registered_capital"] = rng.choice((10, 50, 100, 200, 500, 1000, 3000, 10000))
         if established and rng.random() < 0.6:
             years = rng.choice((10, 20, 30, 50))
-            facts["business_term_until"] = established.replace(year=established.year + years)
+            try:
+                until = established.replace(year=established.year + years)
+            except ValueError:  # established on 29 February, the term ends on the 28th
+                until = established.replace(year=established.year + years, day=28)
+            facts["business_term_until"] = until
     elif kind in (SubjectKind.SOCIAL_ORGANISATION, SubjectKind.PUBLIC_INSTITUTION):
         facts["registered_capital"] = rng.choice((3, 10, 30, 50, 100))  # 开办资金
     return facts

@@ -94,3 +94,19 @@ def test_only_registration_authorities_change_facts(court, company, person):
         services.subject_facts_change(
             actor=registrar, subject=person, changed_on=datetime.date(2026, 1, 1), address="x"
         )
+
+
+def test_demo_business_term_of_a_company_founded_on_29_february():
+    """seed_demo at 3 000 subjects met one: a 10-year term from 2024-02-29 ends 2034-02-28."""
+    from registry.demo import registration_facts
+
+    founded = datetime.date(2024, 2, 29)
+    terms = {
+        registration_facts(n, "enterprise", "杭州某某科技有限公司", "杭州市", founded)[
+            "business_term_until"
+        ]
+        for n in range(60)
+    }
+    ends = sorted(t for t in terms if t is not None)
+    assert ends and all(t.month == 2 and t.day in (28, 29) for t in ends)
+    assert {t.year - 2024 for t in ends} <= {10, 20, 30, 50}
