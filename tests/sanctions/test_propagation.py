@@ -219,3 +219,29 @@ def test_memorandum_taking_effect_today_is_applied_once_by_the_sweep(
     second = sweep_outbox()
     assert second["boundary"] == 0 and second["changes"] == 0
     assert MemorandumChange.objects.filter(memorandum=mou).count() == 1
+
+
+def test_sweep_stopped_at_its_bound_restarts_the_backlog_chain(
+    scene, django_capture_on_commit_callbacks
+):
+    """A bulk load whose chain died with its worker: the sweep applies its bounded share and
+    starts one chain for the rest (sanctions.tasks.sweep_outbox), rather than leaving 1 000
+    events per 30 s to the next sweeps; a second sweep while the chain runs starts none."""
+    from django.core.cache import cache
+
+    from sanctions.tasks import BACKLOG_FLAG, sweep_outbox
+
+    for _ in range(3):
+        publish(scene["list"], f.subject(), scene["clerk"], scene["reviewer"])
+    cache.delete(BACKLOG_FLAG)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert sweep_outbox(limit=2)["events"] == 2
+    assert len(callbacks) == 1 and cache.get(BACKLOG_FLAG)
+    assert len(services.pending_outbox_events()) == 1
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert sweep_outbox(limit=1)["events"] == 1
+    assert callbacks == []  # the chain is running (its flag is set)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert sweep_outbox(limit=5)["events"] == 0
+    assert callbacks == []
+    cache.delete(BACKLOG_FLAG)
