@@ -304,7 +304,7 @@ def test_idempotency_key_with_a_different_body_is_422(court_api, court_list, com
     other = body(court_list, company, decision_number="（2026）浙01执99号")
     response = court_api.post(ENTRIES, other, HTTP_IDEMPOTENCY_KEY="k-1")
     assert response.status_code == 422
-    assert "different request" in response.json()["detail"]
+    assert "另一请求" in response.json()["detail"]  # "a different request"
     assert ListEntry.objects.count() == 1
 
 
