@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -203,7 +203,8 @@ def pending_outbox_events(limit: int = 1000) -> list[int]:
 _RECORD_CLAIM_SQL = """
     INSERT INTO sanctions_consumedrecordchange (change_id, consumed_at)
     SELECT c.id, now() FROM registry_creditrecordchange c
-     WHERE c.id = %(change)s AND c.kind = ANY(%(kinds)s::varchar[])
+     WHERE c.id = ANY(%(changes)s::bigint[]) AND c.kind = ANY(%(kinds)s::varchar[])
+     ORDER BY c.id
     ON CONFLICT (change_id) DO NOTHING
     RETURNING change_id
 """
@@ -212,40 +213,59 @@ _RECORD_EVENTS_SQL = """
     INSERT INTO sanctions_sanctionevent
         (sanction_id, credit_record_id, record_change_id, implementing_agency_id, kind, at,
          reason, recorded_at)
-    SELECT NULL, c.record_id, c.id, a.agency_id, 'record_' || c.kind, c.at, c.kind, now()
-      FROM registry_creditrecordchange c
-     CROSS JOIN unnest(%(agencies)s::bigint[]) AS a(agency_id)
-     WHERE c.id = %(change)s
-     ORDER BY a.agency_id
+    SELECT NULL, c.record_id, c.id, h.agency_id, 'record_' || c.kind, c.at, c.kind, now()
+      FROM unnest(%(changes)s::bigint[], %(agencies)s::bigint[]) AS h(change_id, agency_id)
+      JOIN registry_creditrecordchange c ON c.id = h.change_id
+     WHERE h.change_id = ANY(%(claimed)s::bigint[])
+     ORDER BY c.id, h.agency_id
     ON CONFLICT (record_change_id, implementing_agency_id) WHERE record_change_id IS NOT NULL
     DO NOTHING
 """
 
 
 @transaction.atomic
-def record_change_deliver(*, change_id: int, holders: Iterable[int]) -> int:
-    """Put one credit-record change (registry `CreditRecordChange` of a kind in `TO_HOLDERS`)
-    into the feed of each holding agency (agency ids, decided by the caller: the sharing app
-    knows who consulted the record), as `record_corrected`, `record_withdrawn` or
-    `record_repaired` at the change's time. Returns the events written: 0 when the change was
-    already delivered (a redelivered nudge, the sweep racing it) or is not of a kind holders
-    hear of.
+def record_changes_deliver(*, holders: Mapping[int, Iterable[int]]) -> int:
+    """Put credit-record changes (registry `CreditRecordChange` rows of a kind in
+    `TO_HOLDERS`) into the feed of each agency holding a copy: `holders` is {change id:
+    [agency id, …]}, decided by the caller (the sharing app knows who consulted a record).
+    Each becomes `record_corrected`, `record_withdrawn` or `record_repaired` at the change's
+    time. Returns the events written; a change already delivered (a redelivered nudge, the
+    sweep racing it) or of another kind writes nothing.
 
-    Exactly once, like the lists' outbox: claiming the change is an INSERT … ON CONFLICT DO
-    NOTHING in the same transaction as the events, under the feed's advisory lock, so ids
+    Exactly once, like the lists' outbox: claiming a change is an INSERT … ON CONFLICT DO
+    NOTHING in the same transaction as its events, under the feed's advisory lock, so ids
     commit in order and one cursor serves sanction and record events alike; the unique
-    (change, agency) index refuses a duplicate even without the claim."""
-    agencies = sorted({int(a) for a in holders})
+    (change, agency) index refuses a duplicate even without the claim. Set-based: one claim
+    and one insert per call, whatever the number of changes."""
+    pairs = sorted({(int(c), int(a)) for c, agencies in holders.items() for a in agencies})
+    if not holders:
+        return 0
     propagation.lock_feed()  # feed ids commit in order (the sanction writers' lock)
     with connection.cursor() as cur:
         cur.execute(
             _RECORD_CLAIM_SQL,
-            {"change": change_id, "kinds": [str(k) for k in CreditRecordChange.TO_HOLDERS]},
+            {
+                "changes": sorted(int(c) for c in holders),
+                "kinds": [str(k) for k in CreditRecordChange.TO_HOLDERS],
+            },
         )
-        if not cur.fetchall() or not agencies:
+        claimed = [row[0] for row in cur.fetchall()]
+        if not claimed or not pairs:
             return 0
-        cur.execute(_RECORD_EVENTS_SQL, {"change": change_id, "agencies": agencies})
+        cur.execute(
+            _RECORD_EVENTS_SQL,
+            {
+                "changes": [c for c, _a in pairs],
+                "agencies": [a for _c, a in pairs],
+                "claimed": claimed,
+            },
+        )
         return cur.rowcount
+
+
+def record_change_deliver(*, change_id: int, holders: Iterable[int]) -> int:
+    """One change to its holders (`record_changes_deliver` for a single change)."""
+    return record_changes_deliver(holders={change_id: list(holders)})
 
 
 def pending_record_changes(limit: int = 1000) -> list[int]:

@@ -15,6 +15,7 @@ import dataclasses
 import datetime
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Exists, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -345,24 +346,49 @@ def subject_by_identifier(raw: str) -> Subject | None:
     return Subject.objects.filter(identifier=code).first() if code else None
 
 
-def record_holders(record_id: int) -> list[int]:
-    """Agency ids holding a copy of a credit record, who must hear when it is corrected,
-    withdrawn or repaired (issue 12): the deciding agency, the supplying agency, and every
-    agency whose consultation returned it (the access log's `items` list the returned records
-    as {"record": id, "item": code}). One query on the subject's access-log index, then a JSON
-    containment test on that subject's rows only."""
-    record = CreditRecord.objects.values("agency_id", "supplier_id", "subject_id").get(pk=record_id)
-    consulted = (
-        Consultation.objects.filter(
-            subject_id=record["subject_id"],
-            agency_id__isnull=False,
-            items__contains=[{"record": record_id}],
+_CONSULTED_SQL = """
+    SELECT DISTINCT (e.value ->> 'record')::bigint, c.agency_id
+      FROM sharing_consultation c
+     CROSS JOIN LATERAL jsonb_array_elements(c.items) AS e(value)
+     WHERE c.subject_id = ANY(%(subjects)s::bigint[])
+       AND c.agency_id IS NOT NULL
+       AND e.value ->> 'record' = ANY(%(records)s::text[])
+"""
+
+
+def record_holders_many(record_ids) -> dict[int, set[int]]:
+    """{record id: agency ids holding a copy}, the agencies that must hear when a record is
+    corrected, withdrawn or repaired (issue 12): the deciding agency, the supplying agency,
+    and every agency whose consultation returned it (the access log's `items` list returned
+    records as {"record": id, "item": code}). Two queries whatever the number of records: the
+    records, then their subjects' access-log rows (the subject index) opened by
+    jsonb_array_elements."""
+    rows = list(
+        CreditRecord.objects.filter(pk__in=list(record_ids)).values_list(
+            "pk", "agency_id", "supplier_id", "subject_id"
         )
-        .values_list("agency_id", flat=True)
-        .distinct()
     )
-    holders = {record["agency_id"], record["supplier_id"], *consulted}
-    return sorted(h for h in holders if h is not None)
+    holders = {
+        pk: {a for a in (agency, supplier) if a is not None} for pk, agency, supplier, _s in rows
+    }
+    if rows:
+        with connection.cursor() as cur:
+            cur.execute(
+                _CONSULTED_SQL,
+                {
+                    "subjects": sorted({r[3] for r in rows}),
+                    "records": [str(r[0]) for r in rows],
+                },
+            )
+            for record_id, agency_id in cur.fetchall():
+                if record_id in holders:
+                    holders[record_id].add(agency_id)
+    return holders
+
+
+def record_holders(record_id: int) -> list[int]:
+    """Agency ids holding a copy of one record (`record_holders_many`)."""
+    return sorted(record_holders_many([record_id]).get(record_id, ()))
 
 
 def may_read_consent_evidence(user: User, consent: Consent) -> bool:

@@ -346,25 +346,28 @@ def usage_flags_detect(*, day: datetime.date) -> int:
     return UsageFlag.objects.filter(day=day).count() - before
 
 
+RECORD_CHANGES_BATCH = 500
+
+
 def record_changes_deliver(*, change_ids: Iterable[int] = (), limit: int = 0) -> int:
     """Deliver the named credit-record changes, then up to `limit` more pending ones (oldest
-    first), each to its holders (`selectors.record_holders`) in a transaction of its own.
-    Returns the feed events written. Safe to run twice: the sanctions service claims each
-    change exactly once. Called by the nudge after commit and by the 30 s sweep."""
+    first), to the agencies holding copies (`selectors.record_holders_many`), in batches of
+    RECORD_CHANGES_BATCH per transaction. Returns the feed events written. Safe to run twice:
+    the sanctions service claims each change exactly once. Called by the nudge after commit
+    and by the 30 s sweep."""
     ids = list(dict.fromkeys(change_ids))
     if limit:
         ids += [i for i in sanctions_services.pending_record_changes(limit) if i not in ids]
     written = 0
-    for change_id in ids:
-        record_id = (
-            CreditRecordChange.objects.filter(pk=change_id)
-            .values_list("record_id", flat=True)
-            .first()
+    for start in range(0, len(ids), RECORD_CHANGES_BATCH):
+        changes = list(
+            CreditRecordChange.objects.filter(
+                pk__in=ids[start : start + RECORD_CHANGES_BATCH]
+            ).values_list("pk", "record_id")
         )
-        if record_id is None:
-            continue
-        written += sanctions_services.record_change_deliver(
-            change_id=change_id, holders=selectors.record_holders(record_id)
+        holders = selectors.record_holders_many({record for _pk, record in changes})
+        written += sanctions_services.record_changes_deliver(
+            holders={pk: sorted(holders.get(record, ())) for pk, record in changes}
         )
     return written
 

@@ -75,3 +75,36 @@ def test_publish_repair_and_memorandum_change_through_a_real_worker(
     events, cursor = feed(caac_api, cursor)
     assert {(e["kind"], e["measure"]) for e in events} == {("imposed", "M01"), ("imposed", "M20")}
     assert services.reconcile(fix=False).total == 0
+
+
+def test_record_repair_reaches_the_holders_feed_through_a_real_worker(celery_worker_process, samr):
+    """A granted penalty-record repair nudges the sharing consumer after commit; the worker
+    writes the deciding agency's `record_repaired` event into the same feed."""
+    from registry import services as registry_services
+    from tests import factories as f
+    from tests.conftest import api_client_for
+    from tests.sharing.conftest import file_record, make_item
+
+    company = f.subject("enterprise", name="杭州恒信电子科技有限公司")
+    record = file_record(
+        f.user("samr-clerk", samr, "clerk"),
+        make_item(samr, "N-001", "public"),
+        company,
+        "杭市监罚〔2026〕55号",
+        decision_date=datetime.date.today() - datetime.timedelta(days=120),
+    )
+    application = registry_services.credit_record_repair_apply(
+        record=record, applicant_name=company.name, contact="0571-88888888",
+        conditions_met=["obligation_met", "proof_of_correction", "credit_commitment"],
+        statement="罚款已缴清",
+    )  # fmt: skip
+    registry_services.credit_record_repair_decide(
+        actor=f.user("samr-reviewer", samr, "reviewer"),
+        application=application,
+        grant=True,
+        reasons="已履行并纠正",
+    )
+    samr_api = api_client_for(samr, "clerk", "samr-api")
+    assert wait_for(lambda: feed(samr_api)[0]), celery_worker_process.log_path.read_text()[-3000:]
+    events, _cursor = feed(samr_api)
+    assert [(e["kind"], e["credit_record"]) for e in events] == [("record_repaired", record.pk)]

@@ -170,3 +170,19 @@ def test_natural_persons_masked_per_the_feeds_rule(
     assert record_events(court_api)[0]["target"] == person.identifier
     masked = record_events(customs_api)[0]["target"]
     assert masked == privacy.mask_resident_id(person.identifier) != person.identifier
+
+
+def test_a_withheld_restricted_record_is_not_held(company_records, samr_clerk, court, company):
+    """The court's file returned the public and government-visible records, not the restricted
+    one (no consent): withdrawing all three tells the court of two, in one batch."""
+    court_api = api_client_for(court, "clerk", "court-api")
+    file = consult(court_api, company.identifier)
+    assert file["restricted"]["withheld"] == {"R-201": 1}
+    for number, record in enumerate(company_records.values()):
+        services.credit_record_withdraw(
+            actor=samr_clerk, record=record, document_number=f"浙政复〔2026〕{number}号",
+            reason="复议撤销",
+        )  # fmt: skip
+    assert sharing_services.record_changes_deliver(limit=100) == 3 + 2  # samr 3, court 2
+    held = {e["catalogue_item"] for e in record_events(court_api)}
+    assert held == {"N-001", "G-101"}
