@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from registry import identifiers
 from registry.credit_records import RecordInput
 from registry.models import Agency, CatalogueItem, Severity, Subject
+from sharing.selectors import in_array
 
 TOP_FIELDS = {
     "subject_identifier",
@@ -129,7 +130,10 @@ class Lookups:
         codes.discard(None)
         agencies.discard(None)
         return cls(
-            subjects={s.identifier: s for s in Subject.objects.filter(identifier__in=codes)},
+            subjects={
+                s.identifier: s
+                for s in Subject.objects.filter(identifier__in=in_array(codes, "varchar"))
+            },
             items={i.code: i for i in CatalogueItem.objects.filter(code__in=items)},
             agencies={
                 a.subject.identifier: a

@@ -15,6 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,6 +26,7 @@ from registry.credit_records import CORRECTABLE, RecordConflict
 from registry.models import Agency, CatalogueItem, CreditRecord, RecordType
 from scs.api import (
     ClosedInputSerializer,
+    FastJSONRenderer,
     KeysetPagination,
     StrictCharField,
     VocabularyField,
@@ -241,6 +243,9 @@ def _flag(request, name: str) -> bool:
 class CreditRecordBulk(APIView):
     """`POST /api/v1/credit-records/bulk/?dry_run=true&all_or_nothing=true`: up to 10 000
     records as a JSON array or JSON Lines (`Content-Type: application/x-ndjson`)."""
+
+    # 10 000 per-row outcomes: orjson (the same JSON as DRF's encoder, several times faster).
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(
         request={"application/json": CreditRecordInput(many=True)},
