@@ -15,7 +15,14 @@ from notifications import selectors, services
 from notifications.models import EventKind
 from registry import selectors as registry_selectors
 from registry.api import IdentifierReference
-from scs.api import ErrorSerializer, StrictCharField, flatten_errors, idempotent, raise_invalid
+from scs.api import (
+    LIMIT_1_1000,
+    ErrorSerializer,
+    StrictCharField,
+    flatten_errors,
+    idempotent,
+    raise_invalid,
+)
 
 CHANGE_CURSOR = "mc1"
 MEMBER_CURSOR = "ms1"
@@ -35,7 +42,7 @@ def _page_args(request, name: str, prefix: str) -> tuple[int, int]:
     except ValueError as exc:
         raise DRFValidationError({name: ["Not a cursor issued by this endpoint."]}) from exc
     raw = request.query_params.get("limit", "200")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 1000:
         raise DRFValidationError({"limit": ["A whole number from 1 to 1000."]})
     return after, int(raw)
 
@@ -150,7 +157,7 @@ class MonitoringSetMembers(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", OpenApiTypes.STR),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Members of a monitoring set, paged",
@@ -198,7 +205,7 @@ class MonitoringSetChanges(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("since", OpenApiTypes.STR, description="Cursor from `next`"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1-1000, default 200"),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Which subjects of the set changed since a cursor (resumable)",
@@ -307,7 +314,7 @@ class WebhookDeliveries(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from `next`"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1-1000, default 200"),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Deliveries of a webhook with every attempt",

@@ -17,7 +17,7 @@ from registry import selectors as registry_selectors
 from registry.api import IDENTIFIER_IN_PATH, UPGRADED_FROM_15
 from sanctions import selectors, services
 from sanctions.models import EVENT_REASON_TEXT, Measure, Sanction, SanctionFeedback
-from scs.api import FastJSONRenderer, StrictCharField, idempotent
+from scs.api import LIMIT_1_1000, FastJSONRenderer, StrictCharField, idempotent
 
 MAX_SCREENING = 10_000
 
@@ -125,7 +125,7 @@ class SanctionFeed(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from `next`"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1-1000, default 200"),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Imposed and lifted events of the measures the caller implements",
@@ -137,7 +137,7 @@ class SanctionFeed(APIView):
         except ValueError as exc:
             raise DRFValidationError({"after": ["Not a cursor issued by this feed."]}) from exc
         raw_limit = request.query_params.get("limit", "200")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+        if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
             raise DRFValidationError({"limit": ["A whole number from 1 to 1000."]})
         events, has_more = selectors.feed_page(
             agency_id=agency_id, after=after, limit=int(raw_limit)

@@ -119,6 +119,10 @@ class StrictPageSize:
         return parameters
 
 
+# The `limit` query parameter of the cursor-paged machine endpoints (feed, changes, deliveries).
+LIMIT_1_1000 = {"type": "integer", "minimum": 1, "maximum": 1000}
+
+
 class Pagination(StrictPageSize, PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -146,7 +150,7 @@ def exception_handler(exc, context):
     # Imported here: DRF's settings import this module while rest_framework.views loads.
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    conflict = isinstance(exc, Conflict)
+    conflict = isinstance(exc, Conflict) or _only_uniqueness(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -173,6 +177,16 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": response.data["detail"]}
     return response
+
+
+def _only_uniqueness(exc) -> bool:
+    """True for a Django ValidationError made only of uniqueness errors (a model's
+    validate_unique: the same decision or name already recorded), which is a 409."""
+    if not isinstance(exc, DjangoValidationError):
+        return False
+    groups = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+    codes = {getattr(error, "code", None) for group in groups for error in group}
+    return bool(codes) and codes <= {"unique", "unique_together"}
 
 
 def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:

@@ -23,6 +23,7 @@ from registry.api import AgencyReference, DecisionDateField, IdentifierReference
 from registry.credit_records import CORRECTABLE, RecordConflict
 from registry.models import Agency, CatalogueItem, CreditRecord, RecordType
 from scs.api import (
+    LIMIT_1_1000,
     ClosedInputSerializer,
     KeysetPagination,
     StrictCharField,
@@ -380,7 +381,7 @@ class CreditRecordChanges(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", int, description="Last change id already processed"),
-            OpenApiParameter("limit", int, description="At most 1000 (default 200)"),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -392,9 +393,12 @@ class CreditRecordChanges(APIView):
         agency = _agency_of(request)
         try:
             after = int(request.query_params.get("after", 0))
-            limit = min(max(int(request.query_params.get("limit", 200)), 1), 1000)
         except ValueError as exc:
             raise DRFValidationError({"after": ["Use the integer id of the last change."]}) from exc
+        raw_limit = request.query_params.get("limit", "200")
+        if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+            raise DRFValidationError({"limit": ["A whole number from 1 to 1000."]})
+        limit = int(raw_limit)
         own = Q(record__agency=agency) | Q(record__supplier=agency)
         shared = ~Q(kind=CreditRecordChange.Kind.FILED) & ~Q(
             record__catalogue_item__visibility=CatalogueItem.Visibility.RESTRICTED
