@@ -18,6 +18,7 @@ from registry.api import IdentifierReference
 from scs.api import (
     LIMIT_1_1000,
     ErrorSerializer,
+    ReferenceNotFound,
     StrictCharField,
     flatten_errors,
     idempotent,
@@ -40,7 +41,7 @@ def _page_args(request, name: str, prefix: str) -> tuple[int, int]:
     try:
         after = services.decode_cursor(prefix, request.query_params.get(name))
     except ValueError as exc:
-        raise DRFValidationError({name: ["Not a cursor issued by this endpoint."]}) from exc
+        raise ReferenceNotFound({name: ["Not a cursor issued by this endpoint."]}) from exc
     raw = request.query_params.get("limit", "200")
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 1000:
         raise DRFValidationError({"limit": ["A whole number from 1 to 1000."]})
@@ -372,6 +373,6 @@ class WebhookReplay(APIView):
         try:
             after = services.decode_cursor(DELIVERY_CURSOR, data.validated_data["after"])
         except ValueError as exc:
-            raise DRFValidationError({"after": ["Not a cursor issued by this endpoint."]}) from exc
+            raise ReferenceNotFound({"after": ["Not a cursor issued by this endpoint."]}) from exc
         n = services.webhook_replay(actor=request.user, endpoint=hook, after=after)
         return Response({"queued": n}, status=status.HTTP_202_ACCEPTED)

@@ -663,11 +663,12 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class ReferenceNotFound(exceptions.NotFound):
-    """404 in the one error shape, naming the body fields whose well-formed identifiers name
-    nothing registered: the request is valid, the thing it refers to does not exist."""
+    """404 in the one error shape, naming the fields whose well-formed values name nothing
+    (an identifier not registered, a cursor this server did not issue): the request is
+    valid, the thing it refers to does not exist."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("Not found: the identifiers named in `errors` are not registered.")
+        super().__init__("Not found: the values named in `errors` name nothing here.")
         self.errors = errors
 
 
