@@ -16,7 +16,15 @@ from notifications import selectors, services
 from notifications.models import EventKind
 from registry import selectors as registry_selectors
 from registry.api import IdentifierReference
-from scs.api import ErrorSerializer, StrictCharField, flatten_errors, idempotent, raise_invalid
+from scs.api import (
+    LIMIT_1_1000,
+    ErrorSerializer,
+    ReferenceNotFound,
+    StrictCharField,
+    flatten_errors,
+    idempotent,
+    raise_invalid,
+)
 
 CHANGE_CURSOR = "mc1"
 MEMBER_CURSOR = "ms1"
@@ -34,11 +42,9 @@ def _page_args(request, name: str, prefix: str) -> tuple[int, int]:
     try:
         after = services.decode_cursor(prefix, request.query_params.get(name))
     except ValueError as exc:
-        raise DRFValidationError(
-            {name: [gettext("Not a cursor issued by this endpoint.")]}
-        ) from exc
+        raise ReferenceNotFound({name: [gettext("Not a cursor issued by this endpoint.")]}) from exc
     raw = request.query_params.get("limit", "200")
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 1000:
         raise DRFValidationError({"limit": [gettext("A whole number from 1 to 1000.")]})
     return after, int(raw)
 
@@ -153,7 +159,7 @@ class MonitoringSetMembers(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", OpenApiTypes.STR),
-            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Members of a monitoring set, paged",
@@ -201,7 +207,7 @@ class MonitoringSetChanges(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("since", OpenApiTypes.STR, description="Cursor from `next`"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1-1000, default 200"),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Which subjects of the set changed since a cursor (resumable)",
@@ -310,7 +316,7 @@ class WebhookDeliveries(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from `next`"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1-1000, default 200"),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary="Deliveries of a webhook with every attempt",
@@ -368,7 +374,7 @@ class WebhookReplay(APIView):
         try:
             after = services.decode_cursor(DELIVERY_CURSOR, data.validated_data["after"])
         except ValueError as exc:
-            raise DRFValidationError(
+            raise ReferenceNotFound(
                 {"after": [gettext("Not a cursor issued by this endpoint.")]}
             ) from exc
         n = services.webhook_replay(actor=request.user, endpoint=hook, after=after)

@@ -98,7 +98,7 @@ class RoleOutputSerializer(RevealMixin, serializers.Serializer):
 
 class SubjectListSerializer(RevealMixin, serializers.ModelSerializer):
     identifier = serializers.SerializerMethodField()
-    division_name = StrictCharField(source="division.name_zh", default=None)
+    division_name = StrictCharField(source="division.name_zh", default=None, allow_null=True)
     match = serializers.SerializerMethodField(
         help_text="How a search matched: identifier, name, former_name, pinyin, typo, "
         "organisation_code, business_registration (null outside a search)."
@@ -144,7 +144,7 @@ class SubjectDetailSerializer(SubjectListSerializer):
     former_identifiers = FormerIdentifierSerializer(many=True, read_only=True)
     roles = RoleOutputSerializer(many=True, read_only=True)
     registration_authority = StrictCharField(
-        source="registration_authority.subject.name", default=None
+        source="registration_authority.subject.name", default=None, allow_null=True
     )
     registered_capital = serializers.DecimalField(
         max_digits=16,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
@@ -18,9 +20,10 @@ from registry import selectors as registry_selectors
 from registry.api import IDENTIFIER_IN_PATH, UPGRADED_FROM_15
 from sanctions import selectors, services
 from sanctions.models import EVENT_REASON_TEXT, Measure, Sanction, SanctionFeedback
-from scs.api import FastJSONRenderer, StrictCharField, idempotent
+from scs.api import LIMIT_1_1000, FastJSONRenderer, ReferenceNotFound, StrictCharField, idempotent
 
 MAX_SCREENING = 10_000
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def caller_agency_id(request) -> int:
@@ -132,7 +135,7 @@ class SanctionFeed(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", OpenApiTypes.STR, description="Cursor from `next`"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1-1000, default 200"),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
         summary=(
@@ -145,11 +148,12 @@ class SanctionFeed(APIView):
         try:
             after = selectors.decode_cursor(request.query_params.get("after"))
         except ValueError as exc:
-            raise DRFValidationError(
+            # Like DRF's own cursor pagination: a cursor this server did not issue names no page.
+            raise ReferenceNotFound(
                 {"after": [gettext("Not a cursor issued by this feed.")]}
             ) from exc
         raw_limit = request.query_params.get("limit", "200")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+        if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
             raise DRFValidationError({"limit": [gettext("A whole number from 1 to 1000.")]})
         events, has_more = selectors.feed_page(
             agency_id=agency_id, after=after, limit=int(raw_limit)
@@ -169,7 +173,16 @@ class SanctionFeed(APIView):
 
 
 class AsOfSerializer(serializers.Serializer):
+    """`as_of`, when given, is a full ISO date (YYYY-MM-DD): an empty or partial one (DRF
+    would read `2026-1-5`, or drop an empty one and answer for today) is a 400."""
+
     as_of = serializers.DateField(required=False)
+
+    def to_internal_value(self, data):
+        raw = data.get("as_of") if hasattr(data, "get") else None
+        if raw is not None and not (isinstance(raw, str) and ISO_DATE.fullmatch(raw)):
+            raise serializers.ValidationError({"as_of": ["A date as YYYY-MM-DD."]})
+        return super().to_internal_value(data)
 
 
 class SubjectRestrictions(APIView):

@@ -121,6 +121,10 @@ class StrictPageSize:
         return parameters
 
 
+# The `limit` query parameter of the cursor-paged machine endpoints (feed, changes, deliveries).
+LIMIT_1_1000 = {"type": "integer", "minimum": 1, "maximum": 1000}
+
+
 class Pagination(StrictPageSize, PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -148,7 +152,7 @@ def exception_handler(exc, context):
     # Imported here: DRF's settings import this module while rest_framework.views loads.
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    conflict = isinstance(exc, Conflict)
+    conflict = isinstance(exc, Conflict) or _only_uniqueness(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -175,6 +179,16 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": response.data["detail"]}
     return response
+
+
+def _only_uniqueness(exc) -> bool:
+    """True for a Django ValidationError made only of uniqueness errors (a model's
+    validate_unique: the same decision or name already recorded), which is a 409."""
+    if not isinstance(exc, DjangoValidationError):
+        return False
+    groups = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+    codes = {getattr(error, "code", None) for group in groups for error in group}
+    return bool(codes) and codes <= {"unique", "unique_together"}
 
 
 def flatten_errors(errors, prefix: str = "") -> dict[str, list[str]]:
@@ -664,11 +678,12 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 
 class ReferenceNotFound(exceptions.NotFound):
-    """404 in the one error shape, naming the body fields whose well-formed identifiers name
-    nothing registered: the request is valid, the thing it refers to does not exist."""
+    """404 in the one error shape, naming the fields whose well-formed values name nothing
+    (an identifier not registered, a cursor this server did not issue): the request is
+    valid, the thing it refers to does not exist."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("Not found: the identifiers named in `errors` are not registered.")
+        super().__init__("Not found: the values named in `errors` name nothing here.")
         self.errors = errors
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -25,6 +25,7 @@ from registry.api import AgencyReference, DecisionDateField, IdentifierReference
 from registry.credit_records import CORRECTABLE, RecordConflict
 from registry.models import Agency, CatalogueItem, CreditRecord, RecordType
 from scs.api import (
+    LIMIT_1_1000,
     ClosedInputSerializer,
     FastJSONRenderer,
     KeysetPagination,
@@ -240,6 +241,21 @@ def _flag(request, name: str) -> bool:
     return value in ("1", "true")
 
 
+class BulkRowOutcome(serializers.Serializer):
+    row = serializers.IntegerField()
+    outcome = serializers.CharField(help_text="created, unchanged, conflict or invalid")
+    id = serializers.IntegerField(required=False)
+    errors = serializers.DictField(required=False, help_text="field -> message(s)")
+    correct = serializers.CharField(required=False)
+
+
+class BulkOutcome(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    written = serializers.BooleanField()
+    counts = serializers.DictField(child=serializers.IntegerField())
+    results = BulkRowOutcome(many=True)
+
+
 class CreditRecordBulk(APIView):
     """`POST /api/v1/credit-records/bulk/?dry_run=true&all_or_nothing=true`: up to 10 000
     records as a JSON array or JSON Lines (`Content-Type: application/x-ndjson`)."""
@@ -248,12 +264,31 @@ class CreditRecordBulk(APIView):
     renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
 
     @extend_schema(
-        request={"application/json": CreditRecordInput(many=True)},
+        # Rows are checked one by one and answered one by one (200 with an outcome per row,
+        # not 207 and not a 400 for the batch): the body's contract is an array of up to
+        # 10 000 objects; each row's own contract is CreditRecordInput, and a row breaking it
+        # is reported in `results` as `invalid` with its errors.
+        request={
+            "application/json": {
+                "type": "array",
+                "maxItems": parsing.MAX_BATCH,
+                "items": {"type": "object"},
+                "description": "Rows as the body of POST /api/v1/credit-records/.",
+            }
+        },
         parameters=[
             OpenApiParameter("dry_run", bool, description="Validate only; write nothing."),
             OpenApiParameter("all_or_nothing", bool, description="Any bad row: write nothing."),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiResponse(
+                BulkOutcome,
+                description="Every row answered: `results[i].outcome` is created, unchanged, "
+                "conflict (with `correct`, the correction URL) or invalid (with `errors`); "
+                "`written` says whether anything was stored. A 400 only when the body is "
+                "not a JSON array (or JSON Lines) of at most 10 000 rows.",
+            ),
+        },
     )
     def post(self, request):
         _agency_of(request)
@@ -398,7 +433,7 @@ class CreditRecordChanges(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("after", int, description="Last change id already processed"),
-            OpenApiParameter("limit", int, description="At most 1000 (default 200)"),
+            OpenApiParameter("limit", LIMIT_1_1000, description="1-1000, default 200"),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -410,11 +445,14 @@ class CreditRecordChanges(APIView):
         agency = _agency_of(request)
         try:
             after = int(request.query_params.get("after", 0))
-            limit = min(max(int(request.query_params.get("limit", 200)), 1), 1000)
         except ValueError as exc:
             raise DRFValidationError(
                 {"after": [gettext("Use the integer id of the last change.")]}
             ) from exc
+        raw_limit = request.query_params.get("limit", "200")
+        if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 1000:
+            raise DRFValidationError({"limit": [gettext("A whole number from 1 to 1000.")]})
+        limit = int(raw_limit)
         own = Q(record__agency=agency) | Q(record__supplier=agency)
         shared = ~Q(kind=CreditRecordChange.Kind.FILED) & ~Q(
             record__catalogue_item__visibility=CatalogueItem.Visibility.RESTRICTED

@@ -158,7 +158,7 @@ def test_post_drafts_an_entry(court_api, court_list, company):
         ({"duration_months": 24}, "duration_months"),
         ({"ground": "G9"}, "ground"),
         ({"tier": "mild"}, "tier"),
-        ({"subject_identifier": "91330100MA27XXXXX0"}, "subject_identifier"),
+        ({"subject_identifier": "91330100MA27XXXX"}, "subject_identifier"),
         ({"decision_date": "2026-13-01"}, "decision_date"),
         ({"facts": ""}, "facts"),
         ({"list": "no-such-list"}, "list"),
@@ -171,6 +171,26 @@ def test_post_400_names_the_field(court_api, court_list, company, over, field):
     assert data["detail"] == "无效的输入。"  # the platform's language when none is asked for
     assert set(data["errors"]) == {field}
     assert isinstance(data["errors"][field], list) and data["errors"][field][0]
+    assert not ListEntry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "91330100MA27XXXXX0",  # the shape of a USCC, a wrong check character: none registered
+        "913301000000000000",  # a valid-looking code nobody holds
+    ],
+)
+def test_post_naming_no_registered_subject_is_404_naming_the_field(
+    court_api, court_list, company, identifier
+):
+    """The contract (issue 10): a well-formed identifier that names nothing is a valid request
+    about a thing that does not exist: 404 in the one error shape, the field named."""
+    response = court_api.post(ENTRIES, body(court_list, company, subject_identifier=identifier))
+    assert response.status_code == 404
+    data = response.json()
+    assert set(data["errors"]) == {"subject_identifier"}
+    assert data["errors"]["subject_identifier"][0]
     assert not ListEntry.objects.exists()
 
 
