@@ -167,9 +167,11 @@ class AccessLoggedAdmin:
         return response
 
     def history_view(self, request, object_id, extra_context=None):
-        """The history shows past values of the same data: logged like the page."""
+        """The audit trail shows past values of the same data: logged like the page (Django's
+        own history page, where no audit trail replaces it, shows only the object's title)."""
         response = super().history_view(request, object_id, extra_context)
-        self._log_view(request, response, object_id, "object", ":history")
+        if isinstance(self, AuditHistoryMixin):
+            self._log_view(request, response, object_id, "object", ":history")
         return response
 
 

@@ -2,6 +2,8 @@
 
 Services for other apps (issue 13's subject accounts build on these):
 - `consultation_log(...)`: one access-log row (also installed as `scs.consultations`' writer);
+- `consultation_log_per_subject(...)`: one row per subject of an export, in one INSERT … SELECT
+  (installed as `scs.consultations.record_consultations`);
 - `consent_grant(...)`, `consent_withdraw(...)`;
 - `record_changes_deliver(...)`: credit-record corrections, withdrawals and repairs into the
   feed of every agency holding a copy (sanctions' `SanctionEvent`, one cursor for all).
