@@ -493,6 +493,15 @@ class SanctionEvent(models.Model):
             models.Index(name="sanctionevent_agency_id", fields=["implementing_agency", "id"]),
             # As-of: a sanction's events up to a date.
             models.Index(name="sanctionevent_sanction_at", fields=["sanction", "at"]),
+            # A record change's events (partial: sanction rows have no change). Not unique:
+            # the feed is partitioned (scs.partitioning) and a unique index would need the
+            # partition key; once-only delivery is the claim in ConsumedRecordChange, taken
+            # in the same transaction as the events.
+            models.Index(
+                name="sanctionevent_change_agency",
+                fields=["record_change", "implementing_agency"],
+                condition=Q(record_change__isnull=False),
+            ),
         ]
         constraints = [
             # A row is either a sanction's event or a record's, never both or neither.
@@ -510,13 +519,6 @@ class SanctionEvent(models.Model):
                         record_change__isnull=False,
                     )
                 ),
-            ),
-            # A record change reaches each holding agency once (partial: sanction rows have
-            # no change). Also the pending check of the record-change sweep.
-            models.UniqueConstraint(
-                name="sanctionevent_change_agency_once",
-                fields=["record_change", "implementing_agency"],
-                condition=Q(record_change__isnull=False),
             ),
         ]
 

@@ -219,8 +219,6 @@ _RECORD_EVENTS_SQL = """
       JOIN registry_creditrecordchange c ON c.id = h.change_id
      WHERE h.change_id = ANY(%(claimed)s::bigint[])
      ORDER BY c.id, h.agency_id
-    ON CONFLICT (record_change_id, implementing_agency_id) WHERE record_change_id IS NOT NULL
-    DO NOTHING
 """
 
 
@@ -235,8 +233,7 @@ def record_changes_deliver(*, holders: Mapping[int, Iterable[int]]) -> int:
 
     Exactly once, like the lists' outbox: claiming a change is an INSERT … ON CONFLICT DO
     NOTHING in the same transaction as its events, under the feed's advisory lock, so ids
-    commit in order and one cursor serves sanction and record events alike; the unique
-    (change, agency) index refuses a duplicate even without the claim. Set-based: one claim
+    commit in order and one cursor serves sanction and record events alike. Set-based: one claim
     and one insert per call, whatever the number of changes."""
     pairs = sorted({(int(c), int(a)) for c, agencies in holders.items() for a in agencies})
     if not holders:

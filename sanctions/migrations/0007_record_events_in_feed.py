@@ -48,8 +48,8 @@ class Migration(migrations.Migration):
             model_name='sanctionevent',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('credit_record__isnull', True), ('record_change__isnull', True), ('sanction__isnull', False)), models.Q(('credit_record__isnull', False), ('record_change__isnull', False), ('sanction__isnull', True)), _connector='OR'), name='sanctionevent_one_source'),
         ),
-        migrations.AddConstraint(
+        migrations.AddIndex(
             model_name='sanctionevent',
-            constraint=models.UniqueConstraint(condition=models.Q(('record_change__isnull', False)), fields=('record_change', 'implementing_agency'), name='sanctionevent_change_agency_once'),
+            index=models.Index(condition=models.Q(('record_change__isnull', False)), fields=['record_change', 'implementing_agency'], name='sanctionevent_change_agency'),
         ),
     ]
