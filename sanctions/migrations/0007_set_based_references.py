@@ -62,9 +62,18 @@ def _functions() -> str:
     for table in TABLES:
         refs = [(c, r) for t, c, r in REFERENCES if t == table]
         statement = "".join(
-            _check(c, r, f"(SELECT array_agg(DISTINCT n.{c}) FROM new_rows n)") for c, r in refs
+            _check(
+                c,
+                r,
+                # A NULL reference names nothing (a credit-record event has no sanction).
+                f"(SELECT array_agg(DISTINCT n.{c}) FILTER (WHERE n.{c} IS NOT NULL)"
+                " FROM new_rows n)",
+            )
+            for c, r in refs
         )
-        row = "".join(_check(c, r, f"ARRAY[NEW.{c}]::bigint[]") for c, r in refs)
+        row = "".join(
+            _check(c, r, f"array_remove(ARRAY[NEW.{c}]::bigint[], NULL)") for c, r in refs
+        )
         if table == "sanctions_sanctionevent":
             agency = """
     IF EXISTS (SELECT 1 FROM {rows} n JOIN sanctions_sanction s ON s.id = n.sanction_id
