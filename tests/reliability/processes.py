@@ -101,13 +101,19 @@ def start_worker(*, concurrency: int = 2, batch: int | None = None, wait: bool =
     if not wait:
         return proc
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.popen.poll() is not None:
-            raise RuntimeError(f"worker exited: {proc.tail()}")
-        if app.control.ping(destination=[name], timeout=0.5):
-            return proc
-    proc.kill9()
-    raise RuntimeError(f"worker did not answer: {proc.tail()}")
+    try:
+        while time.monotonic() < deadline:
+            if proc.popen.poll() is not None:
+                raise RuntimeError(f"worker exited: {proc.tail()}")
+            try:
+                if app.control.ping(destination=[name], timeout=0.5):
+                    return proc
+            except Exception:  # noqa: BLE001 - a pooled connection to a Redis since restarted
+                time.sleep(0.5)
+        raise RuntimeError(f"worker did not answer: {proc.tail()}")
+    except BaseException:
+        proc.kill9()  # never leave a worker behind to consume the next test's events
+        raise
 
 
 def start_beat() -> Proc:

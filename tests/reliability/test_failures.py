@@ -26,7 +26,9 @@ pytestmark = [pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
 PORT = 6390
 
 
-@pytest.fixture
+# One server for the module: a server restarted between tests would leave this process's
+# pooled broker connections (app.control) pointing at the old one.
+@pytest.fixture(scope="module")
 def own_redis():
     if f":{PORT}/" not in settings.CELERY_BROKER_URL:
         pytest.skip(f"run with REDIS_URL=redis://127.0.0.1:{PORT}/0 (make reliability)")
@@ -163,8 +165,9 @@ def test_worker_killed_at_scale_converges_by_itself(own_redis, scene, record_pro
     events = seed_published(scene["list"], scene["clerk"], n)
     assert len(events) == n
     app.control.purge()
-    procs = [start_worker(concurrency=2), start_beat()]
+    procs = []
     try:
+        procs += [start_worker(concurrency=2), start_beat()]
         started = time.monotonic()
         # What the publishing transaction sends after commit: one nudge naming its first event.
         assert send_now("sanctions.tasks.process_outbox_event", events[0])
@@ -226,8 +229,9 @@ def test_redis_outage_delays_but_loses_nothing(own_redis, scene, caac_api, recor
     from blacklists.models import ListEntry, OutboxEvent
     from tests.reliability.processes import start_beat, start_worker
 
-    procs = [start_worker(concurrency=2), start_beat()]
+    procs = []
     try:
+        procs += [start_worker(concurrency=2), start_beat()]
         # Entries in force before the outage, old enough to be repaired during it.
         pool = [
             publish(scene["list"], f.subject(), scene["clerk"], scene["reviewer"])

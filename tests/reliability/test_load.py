@@ -2,7 +2,8 @@
 locust_load.py: 70 % search, 20 % subject pages, 10 % API with the agency feed and
 screening) under a real gunicorn (2 workers, production settings with the per-client portal
 limits and the API throttles lifted, as `make bench` does: every locust user shares one
-loopback address and one token), driven by locust headless on loopback.
+loopback address and one token; cache and throttles on the suite's own Redis, port 6390),
+driven by locust headless on loopback.
 
 The offered rate is stepped up (LOAD_STEPS users, default 1,2,4,8,16,24,32,48,64, each pacing
 itself at LOAD_USER_RATE = 2 requests/s) for LOAD_STEP_SECONDS each (default 20, at most 60;
@@ -25,6 +26,7 @@ import pytest
 from django.db import connection
 
 from tests.reliability.test_database_faults import PRODUCTION_ENV, ROOT, gunicorn
+from tests.reliability.test_failures import own_redis  # noqa: F401 - the suite's Redis
 from tests.sanctions.conftest import drain, publish
 
 pytestmark = [pytest.mark.reliability, pytest.mark.django_db(transaction=True)]
@@ -116,6 +118,7 @@ def run_step(users: int, data_file, prefix) -> dict:
     }
 
 
+@pytest.mark.usefixtures("own_redis")
 def test_realistic_mix_at_the_highest_rate_held(record_property, scene, caac, monkeypatch):
     import copy
 
