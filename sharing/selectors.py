@@ -14,9 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime
 
+import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -150,36 +151,88 @@ def record_row(record: CreditRecord) -> dict:
     return row
 
 
-def entry_row(entry: ListEntry) -> dict:
-    return {
-        "id": entry.pk,
-        "list": entry.list.key,
-        "list_name": entry.list.name,
-        "kind": entry.list.kind,
-        "owner": entry.list.owner.subject.identifier,
-        "state": entry.state,
-        "decision_number": entry.decision_number,
-        "decision_date": entry.decision_date,
-        "starts_on": entry.starts_on,
-        "ends_on": entry.ends_on,
-        "end_reason": entry.end_reason,
-    }
+# The file's list entries and measures: (key in the file, path from the queryset's model), in
+# the order the file shows them.
+ENTRY_COLUMNS = (
+    ("id", "id"),
+    ("list", "list__key"),
+    ("list_name", "list__name"),
+    ("kind", "list__kind"),
+    ("owner", "list__owner__subject__identifier"),
+    ("state", "state"),
+    ("decision_number", "decision_number"),
+    ("decision_date", "decision_date"),
+    ("starts_on", "starts_on"),
+    ("ends_on", "ends_on"),
+    ("end_reason", "end_reason"),
+)
+MEASURE_COLUMNS = (
+    ("id", "id"),
+    ("kind", "measure__kind"),
+    ("measure", "measure__code"),
+    ("measure_text", "measure__text"),
+    ("legal_basis", "measure__legal_basis"),
+    ("implementing_agency", "measure__implementing_agency__subject__identifier"),
+    ("memorandum", "measure__memorandum__document_number"),
+    ("list_entry", "entry_id"),
+    ("list", "entry__list__key"),
+    ("imposed_at", "imposed_at"),
+)
+_DATES = {"decision_date", "starts_on", "ends_on"}
+_DATETIMES = {"imposed_at"}
 
 
-def sanction_row(sanction: Sanction) -> dict:
-    measure = sanction.measure
-    return {
-        "id": sanction.pk,
-        "kind": measure.kind,
-        "measure": measure.code,
-        "measure_text": measure.text,
-        "legal_basis": measure.legal_basis,
-        "implementing_agency": measure.implementing_agency.subject.identifier,
-        "memorandum": measure.memorandum.document_number,
-        "list_entry": sanction.entry_id,
-        "list": sanction.entry.list.key,
-        "imposed_at": sanction.imposed_at,
-    }
+def _json_array(qs: QuerySet, columns, order: tuple[str, ...]) -> tuple[str, list]:
+    """`qs` as one SQL expression: a jsonb array of its rows, each {c0: …, c1: …} in
+    `columns`' order, sorted by `order` (paths). Returns (SQL, params) to embed."""
+    aliases = {f"c{i}": F(path) for i, (_key, path) in enumerate(columns)}
+    sort = {f"o{i}": F(path.lstrip("-")) for i, path in enumerate(order)}
+    inner = qs.annotate(**aliases, **sort).values(*aliases, *sort).order_by()
+    sql, params = inner.query.sql_with_params()
+    by = ", ".join(
+        f"t.o{i}{' DESC' if path.startswith('-') else ''}" for i, path in enumerate(order)
+    )
+    # The SQL is the ORM's own compilation of `qs` and fixed aliases; values stay parameters.
+    query = f"(SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY {by}), '[]'::jsonb) FROM ({sql}) t)"  # noqa: S608
+    return query, list(params)
+
+
+def _file_rows(rows: list[dict], columns) -> list[dict]:
+    out = []
+    for row in rows:
+        shaped = {}
+        for i, (key, _path) in enumerate(columns):
+            value = row[f"c{i}"]
+            if value is not None and key in _DATES:
+                value = datetime.date.fromisoformat(value)
+            elif value is not None and key in _DATETIMES:
+                value = datetime.datetime.fromisoformat(value)
+            shaped[key] = value
+        out.append(shaped)
+    return out
+
+
+def entries_and_measures(*, user: User, subject: Subject) -> tuple[list[dict], list[dict]]:
+    """The file's list entries (those `user`'s agency may see: `entries_visible_to`), newest
+    first, and the subject's measures in force with their provenance, by memorandum and
+    measure code. One round trip: both querysets compiled by the ORM, each aggregated to a
+    jsonb array in one SELECT; dates and times come back as Python values."""
+    entries_sql, entries_params = _json_array(
+        entries_visible_to(user).filter(subject=subject), ENTRY_COLUMNS, ("-id",)
+    )
+    measures_sql, measures_params = _json_array(
+        Sanction.objects.in_force().filter(target=subject),
+        MEASURE_COLUMNS,
+        ("measure__memorandum_id", "measure__code"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {entries_sql}, {measures_sql}", entries_params + measures_params)
+        entries, measures = cursor.fetchone()
+    # Django leaves jsonb undecoded (text): one orjson parse each.
+    return (
+        _file_rows(orjson.loads(entries), ENTRY_COLUMNS),
+        _file_rows(orjson.loads(measures), MEASURE_COLUMNS),
+    )
 
 
 @dataclasses.dataclass
@@ -200,9 +253,9 @@ def subject_file(*, user: User, subject: Subject, purpose: Purpose) -> SubjectFi
     """Everything `user`'s agency may see about `subject` for `purpose` (the rule above), plus
     list entries agencies may see, measures in force (punishments and redlist incentives)
     with their provenance, and the subject's published credit commitments with their outcome
-    (`filings.selectors.commitment_rows`). A few queries whatever the subject holds: its
-    records in effect with the grants annotated (uncorrelated subqueries, evaluated once), its
-    list entries, its measures in force, its commitments."""
+    (`filings.selectors.commitment_rows`). Three queries whatever the subject holds: its
+    records in effect with the grants annotated (uncorrelated subqueries, evaluated once); its
+    list entries and measures in force (`entries_and_measures`); its commitments."""
     today = timezone.localdate()
     in_effect = list(
         CreditRecord.objects.in_effect(today)
@@ -222,28 +275,13 @@ def subject_file(*, user: User, subject: Subject, purpose: Purpose) -> SubjectFi
         else:
             code = record.catalogue_item.code
             withheld[code] = withheld.get(code, 0) + 1
-    entries = (
-        entries_visible_to(user)
-        .filter(subject=subject)
-        .select_related("list__owner__subject")
-        .order_by("-id")
-    )
-    # Only what sanction_row shows: one query (with_provenance's co-listing prefetch would add
-    # two more for fields the file does not return).
-    sanctions = (
-        Sanction.objects.in_force()
-        .filter(target=subject)
-        .select_related(
-            "measure__memorandum", "measure__implementing_agency__subject", "entry__list"
-        )
-        .order_by("measure__memorandum_id", "measure__code")
-    )
+    list_entries, measures = entries_and_measures(user=user, subject=subject)
     return SubjectFile(
         subject=subject,
         records=shown,
         withheld=withheld,
-        list_entries=[entry_row(e) for e in entries],
-        measures=[sanction_row(s) for s in sanctions],
+        list_entries=list_entries,
+        measures=measures,
         commitments=filing_selectors.commitment_rows([subject.pk]).get(subject.pk, []),
     )
 
