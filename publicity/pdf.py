@@ -63,10 +63,12 @@ def issue_report(page: SubjectPage, *, request=None) -> tuple[IssuedReport, byte
 
 
 def qr_data_uri(text: str) -> str:
-    """An SVG QR code (segno, error correction M) as a data: URI for the PDF."""
+    """A PNG QR code (segno, error correction M, 6 px a module) as a data: URI for the PDF.
+    PNG, not SVG: WeasyPrint's SVG renderer took seconds over the code's modules (issue 13:
+    under 1 s warm; measured with benchmarks/special_report.py)."""
     import segno
 
-    return segno.make(text, error="m").svg_data_uri(scale=3, border=2)
+    return segno.make(text, error="m").png_data_uri(scale=6, border=2)
 
 
 def render_special_pdf(report: SpecialReport, *, number: str, generated_at, request=None) -> bytes:

@@ -264,6 +264,9 @@ def test_bad_input_signed_in_never_500(my_client, company_account, scene):
         "/my/entries/{}/repair/",
         "/my/report/?period_from={}&period_to={}",
         "/my/disputes/?new={}",
+        "/my/access-log/?agency={}&purpose={}&date_from={}&date_to={}",
+        "/my/access-log/?export=csv&agency={}&date_from={}",
+        "/my/consents/{}/withdraw/",
     ]
     for template in templates:
         for value in BAD:
@@ -275,6 +278,16 @@ def test_bad_input_signed_in_never_500(my_client, company_account, scene):
             ("/my/colleagues/", {"email": value}),
             ("/my/self-info/", {"employees": value, "website": value, "operating_status": value}),
             ("/my/commitments/", {"commitment_type": value, "agree": value}),
+            (
+                "/my/consents/",
+                {
+                    "agency": value,
+                    "purpose": value,
+                    "items": value,
+                    "all_restricted": value,
+                    "valid_until": value,
+                },
+            ),  # fmt: skip
             (f"/my/entries/{scene['entry'].pk}/objection/", {"disputed_facts": value}),
         ]:
             response = client.post(url, data)

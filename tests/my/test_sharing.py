@@ -29,6 +29,17 @@ NEXT_YEAR = datetime.date.today() + datetime.timedelta(days=365)
 REFERENCES = ["杭關執〔2026〕１２号", '=HYPERLINK("http://x")', "许可（2026）第7號"]
 
 
+@pytest.fixture(autouse=True)
+def _purposes(db):
+    """The default purposes come from a data migration; a live-server test's flush (the
+    browser journey runs before this file) wipes them, so reload them when missing."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("sharing.migrations.0002_default_purposes").forwards(apps, None)
+
+
 @pytest.fixture
 def items(samr):
     return {
