@@ -18,8 +18,9 @@ def test_file_queries_do_not_grow(
         for item in items.values():
             file_record(samr_clerk, item, company, f"Q-{item.code}-{n}")
     url = f"/api/v1/subjects/{company.identifier}/file/?purpose=enforcement&reference=r"
-    # Token, purpose, subject, records with their grants, entries and measures, the log row.
-    with django_assert_max_num_queries(6):
+    # Token, purpose, subject, records with their grants, entries and measures, the subject's
+    # commitments (issue 13), the log row.
+    with django_assert_max_num_queries(7):
         response = customs_api.get(url)
     assert len(response.json()["records"]) == 2 * records
 
@@ -27,8 +28,9 @@ def test_file_queries_do_not_grow(
 @pytest.mark.parametrize("size", [5, 200])
 def test_credit_check_queries_do_not_grow(customs_api, size, django_assert_max_num_queries):
     codes = [f.subject().identifier for _ in range(size)]
-    # Token, purpose, subjects, entries, measures, penalties, the log rows (one INSERT).
-    with django_assert_max_num_queries(7):
+    # Token, purpose, subjects, entries, measures, penalties, commitments (issue 13), the log
+    # rows (one INSERT).
+    with django_assert_max_num_queries(8):
         response = customs_api.post(
             "/api/v1/credit-checks/",
             {"purpose": "enforcement", "reference": "r", "identifiers": codes},
