@@ -258,8 +258,11 @@ class CreditRecordBulk(APIView):
             "application/json": {
                 "type": "array",
                 "maxItems": parsing.MAX_BATCH,
-                "items": {"type": "object"},
-                "description": "Rows as the body of POST /api/v1/credit-records/.",
+                # Any JSON value per row: a row that is not a record object is answered in
+                # `results` (outcome `invalid`), like any other bad row.
+                "items": {},
+                "description": "Rows as the body of POST /api/v1/credit-records/; each row "
+                "is checked and answered on its own.",
             }
         },
         parameters=[
