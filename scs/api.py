@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
@@ -685,3 +686,21 @@ def raise_invalid(errors: dict, *, references: dict[str, object]) -> None:
     if errors and all(field in references and well_formed(references[field]) for field in errors):
         raise ReferenceNotFound({field: [str(m) for m in errors[field]] for field in errors})
     raise exceptions.ValidationError(errors)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, refusing query parameters the endpoint does not know, with a 400 naming
+    each: a misspelt filter (`?stat=published`) would otherwise be ignored and the answer
+    silently widened to everything. Known: the FilterSet's filters and the paginators'
+    `page`, `page_size`, `cursor`, plus DRF's `format`."""
+
+    ALWAYS = frozenset({"page", "page_size", "cursor", "format"})
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            known = set(filterset_class.base_filters) | self.ALWAYS
+            unknown = sorted(set(request.query_params) - known)
+            if unknown:
+                raise exceptions.ValidationError({name: ["Unknown parameter."] for name in unknown})
+        return super().filter_queryset(request, queryset, view)

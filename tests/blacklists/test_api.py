@@ -402,3 +402,11 @@ def test_field_errors_in_the_callers_language(court_api, court_list, company):
         assert answer.status_code == 400 and answer.json()["errors"][field][0].startswith(zh)
         answer = court_api.post(ENTRIES, data, HTTP_ACCEPT_LANGUAGE="en")
         assert answer.json()["errors"][field][0].startswith(en)
+
+
+def test_unknown_query_parameter_is_400_naming_it(court_api, court_list):
+    """Issue 10: a misspelt filter must not silently widen the answer to every entry."""
+    response = court_api.get(f"{ENTRIES}?stat=published")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"stat": ["Unknown parameter."]}
+    assert court_api.get(f"{ENTRIES}?state=published").status_code == 200
