@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
@@ -689,18 +690,42 @@ def raise_invalid(errors: dict, *, references: dict[str, object]) -> None:
 
 
 class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter, refusing query parameters the endpoint does not know, with a 400 naming
-    each: a misspelt filter (`?stat=published`) would otherwise be ignored and the answer
-    silently widened to everything. Known: the FilterSet's filters and the paginators'
-    `page`, `page_size`, `cursor`, plus DRF's `format`."""
+    """django-filter, refusing (400, each parameter named) what it would silently ignore and
+    so widen the answer to everything: a query parameter the endpoint does not know
+    (`?stat=published`) and a filter given empty (`?kind=`). Known: the FilterSet's filters,
+    the paginators' `page`, `page_size`, `cursor`, and DRF's `format`. The schema says so:
+    every string filter has minLength 1."""
 
     ALWAYS = frozenset({"page", "page_size", "cursor", "format"})
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is not None:
-            known = set(filterset_class.base_filters) | self.ALWAYS
-            unknown = sorted(set(request.query_params) - known)
-            if unknown:
-                raise exceptions.ValidationError({name: ["Unknown parameter."] for name in unknown})
+            filters = set(filterset_class.base_filters)
+            errors = {
+                name: ["Unknown parameter."]
+                for name in request.query_params
+                if name not in filters | self.ALWAYS
+            }
+            for name in filters & set(request.query_params):
+                if any(not value.strip() for value in request.query_params.getlist(name)):
+                    errors[name] = ["Empty: give a value or leave the parameter out."]
+            if errors:
+                raise exceptions.ValidationError(dict(sorted(errors.items())))
         return super().filter_queryset(request, queryset, view)
+
+
+class StrictFilterScheme(DjangoFilterExtension):
+    """The schema of StrictFilterBackend's filters: django-filter's, every string filter with
+    minLength 1 (an empty one is refused)."""
+
+    target_class = "scs.api.StrictFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and "enum" not in schema:
+                schema["minLength"] = 1
+        return parameters

@@ -482,6 +482,10 @@ def credit_record_variants(result, generator, request, public):
     `penalty`, any other item's neither. Item codes read from the database at generation."""
     import copy
 
+    # The bulk body (an inline array schema) is required: no body is a 400, not zero rows.
+    bulk = result.get("paths", {}).get("/api/v1/credit-records/bulk/", {}).get("post", {})
+    if "requestBody" in bulk:
+        bulk["requestBody"]["required"] = True
     schemas = result.get("components", {}).get("schemas", {})
     base = schemas.get("CreditRecordInputRequest")
     if not base or "properties" not in base:
