@@ -493,9 +493,15 @@ NO_CONTROL_PATTERN = f"^[^{_CONTROL}]*$"
 NO_NUL_PATTERN = "^[^\\x00]*$"
 # The same for a required text (minLength 1): DRF trims whitespace first, so a text of spaces
 # only is refused as blank; at least one character that is not whitespace.
+# Whitespace spelt out as Python's str.strip() knows it (str.isspace), not `\s`, whose
+# meaning differs between regex engines (ECMA's excludes \x1c-\x1f and \x85).
+_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0"
+    "\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
 NON_BLANK_PATTERNS = {
-    NO_CONTROL_PATTERN: f"^[^{_CONTROL}]*[^{_CONTROL}\\s][^{_CONTROL}]*$",
-    NO_NUL_PATTERN: "^[^\\x00]*[^\\x00\\s][^\\x00]*$",
+    NO_CONTROL_PATTERN: f"^[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$",
+    NO_NUL_PATTERN: f"^[^\\x00]*[^\\x00{_SPACE}][^\\x00]*$",
 }
 # Formats whose values cannot hold control characters anyway: left without a pattern.
 _SHAPED_FORMATS = {"date", "date-time", "time", "uuid", "uri", "email", "binary", "decimal"}
