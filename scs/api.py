@@ -129,6 +129,16 @@ class Pagination(StrictPageSize, PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_number(self, request, paginator):
+        """An empty `page` is a 400 (DRF would silently answer page 1); a number past the
+        end stays DRF's 404."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not raw.strip():
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["Empty: give a page number or leave it out."]}
+            )
+        return super().get_page_number(request, paginator)
+
 
 class KeysetPagination(StrictPageSize, CursorPagination):
     """Stable, index-friendly paging for large tables (no OFFSET, no COUNT)."""
