@@ -278,6 +278,8 @@ class SubjectListCreate(generics.ListAPIView):
         query = request.query_params.get("q", "")
         if not query.strip():
             return super().list(request, *args, **kwargs)
+        # The search pages by itself, but a malformed page_size is refused all the same.
+        self.paginator.get_page_size(request)
         page = request.query_params.get("page", "1")
         page = int(page) if page.isdigit() and len(page) < 4 else 1
         base = self.filter_queryset(self.get_queryset())

@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
@@ -128,6 +130,16 @@ LIMIT_1_1000 = {"type": "integer", "minimum": 1, "maximum": 1000}
 class Pagination(StrictPageSize, PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_page_number(self, request, paginator):
+        """An empty `page` is a 400 (DRF would silently answer page 1); a number past the
+        end stays DRF's 404."""
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and not raw.strip():
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["Empty: give a page number or leave it out."]}
+            )
+        return super().get_page_number(request, paginator)
 
 
 class KeysetPagination(StrictPageSize, CursorPagination):
@@ -506,9 +518,15 @@ NO_CONTROL_PATTERN = f"^[^{_CONTROL}]*$"
 NO_NUL_PATTERN = "^[^\\x00]*$"
 # The same for a required text (minLength 1): DRF trims whitespace first, so a text of spaces
 # only is refused as blank; at least one character that is not whitespace.
+# Whitespace spelt out as Python's str.strip() knows it (str.isspace), not `\s`, whose
+# meaning differs between regex engines (ECMA's excludes \x1c-\x1f and \x85).
+_SPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0"
+    "\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
 NON_BLANK_PATTERNS = {
-    NO_CONTROL_PATTERN: f"^[^{_CONTROL}]*[^{_CONTROL}\\s][^{_CONTROL}]*$",
-    NO_NUL_PATTERN: "^[^\\x00]*[^\\x00\\s][^\\x00]*$",
+    NO_CONTROL_PATTERN: f"^[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$",
+    NO_NUL_PATTERN: f"^[^\\x00]*[^\\x00{_SPACE}][^\\x00]*$",
 }
 # Formats whose values cannot hold control characters anyway: left without a pattern.
 _SHAPED_FORMATS = {"date", "date-time", "time", "uuid", "uri", "email", "binary", "decimal"}
@@ -700,3 +718,45 @@ def raise_invalid(errors: dict, *, references: dict[str, object]) -> None:
     if errors and all(field in references and well_formed(references[field]) for field in errors):
         raise ReferenceNotFound({field: [str(m) for m in errors[field]] for field in errors})
     raise exceptions.ValidationError(errors)
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, refusing (400, each parameter named) what it would silently ignore and
+    so widen the answer to everything: a query parameter the endpoint does not know
+    (`?stat=published`) and a filter given empty (`?kind=`). Known: the FilterSet's filters,
+    the paginators' `page`, `page_size`, `cursor`, and DRF's `format`. The schema says so:
+    every string filter has minLength 1."""
+
+    ALWAYS = frozenset({"page", "page_size", "cursor", "format"})
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            filters = set(filterset_class.base_filters)
+            errors = {
+                name: ["Unknown parameter."]
+                for name in request.query_params
+                if name not in filters | self.ALWAYS
+            }
+            for name in filters & set(request.query_params):
+                if any(not value.strip() for value in request.query_params.getlist(name)):
+                    errors[name] = ["Empty: give a value or leave the parameter out."]
+            if errors:
+                raise exceptions.ValidationError(dict(sorted(errors.items())))
+        return super().filter_queryset(request, queryset, view)
+
+
+class StrictFilterScheme(DjangoFilterExtension):
+    """The schema of StrictFilterBackend's filters: django-filter's, every string filter with
+    minLength 1 (an empty one is refused)."""
+
+    target_class = "scs.api.StrictFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            if schema.get("type") == "string" and "enum" not in schema:
+                schema["minLength"] = 1
+        return parameters

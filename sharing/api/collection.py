@@ -272,8 +272,11 @@ class CreditRecordBulk(APIView):
             "application/json": {
                 "type": "array",
                 "maxItems": parsing.MAX_BATCH,
-                "items": {"type": "object"},
-                "description": "Rows as the body of POST /api/v1/credit-records/.",
+                # Any JSON value per row: a row that is not a record object is answered in
+                # `results` (outcome `invalid`), like any other bad row.
+                "items": {},
+                "description": "Rows as the body of POST /api/v1/credit-records/; each row "
+                "is checked and answered on its own.",
             }
         },
         parameters=[
@@ -499,6 +502,10 @@ def credit_record_variants(result, generator, request, public):
     `penalty`, any other item's neither. Item codes read from the database at generation."""
     import copy
 
+    # The bulk body (an inline array schema) is required: no body is a 400, not zero rows.
+    bulk = result.get("paths", {}).get("/api/v1/credit-records/bulk/", {}).get("post", {})
+    if "requestBody" in bulk:
+        bulk["requestBody"]["required"] = True
     schemas = result.get("components", {}).get("schemas", {})
     base = schemas.get("CreditRecordInputRequest")
     if not base or "properties" not in base:

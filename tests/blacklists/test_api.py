@@ -248,10 +248,11 @@ def test_publishing_early_is_400_with_the_state_error(alice, notified):
     assert notified.state == EntryState.NOTIFIED
 
 
-def test_transition_from_the_wrong_state_is_400(court_api, make_entry):
+def test_transition_from_the_wrong_state_is_409(court_api, make_entry):
+    """A well-formed step the entry's present state refuses: 409, the state named."""
     entry = make_entry("draft")
     response = transition(court_api, entry, "notify", via="electronic", reference="N-1")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert set(response.json()["errors"]) == {"state"}
 
 
@@ -394,11 +395,26 @@ def test_post_with_a_fifteen_digit_id_says_it_was_upgraded(court_api, court_list
 def test_field_errors_in_the_callers_language(court_api, court_list, company):
     bad_code = body(court_list, company, subject_identifier="91350100M000100Y4B")
     bad_ground = body(court_list, company, ground="G9")
-    for data, field, zh, en in [
-        (bad_code, "subject_identifier", "统一社会信用代码：校验码应为 3", "USCC: check character"),
-        (bad_ground, "ground", "不是该名单的列入事由（可选：G1", "Not a ground of this list"),
+    # A well-formed code with a wrong check character names no subject: 404, still explained.
+    for data, field, zh, en, status in [
+        (
+            bad_code,
+            "subject_identifier",
+            "统一社会信用代码：校验码应为 3",
+            "USCC: check character",
+            404,
+        ),
+        (bad_ground, "ground", "不是该名单的列入事由（可选：G1", "Not a ground of this list", 400),
     ]:
         answer = court_api.post(ENTRIES, data, HTTP_ACCEPT_LANGUAGE="zh-CN")
-        assert answer.status_code == 400 and answer.json()["errors"][field][0].startswith(zh)
+        assert answer.status_code == status and answer.json()["errors"][field][0].startswith(zh)
         answer = court_api.post(ENTRIES, data, HTTP_ACCEPT_LANGUAGE="en")
         assert answer.json()["errors"][field][0].startswith(en)
+
+
+def test_unknown_query_parameter_is_400_naming_it(court_api, court_list):
+    """Issue 10: a misspelt filter must not silently widen the answer to every entry."""
+    response = court_api.get(f"{ENTRIES}?stat=published")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"stat": ["Unknown parameter."]}
+    assert court_api.get(f"{ENTRIES}?state=published").status_code == 200

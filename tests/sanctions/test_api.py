@@ -42,11 +42,18 @@ def test_feed_pages_with_an_opaque_cursor(listed, caac_api):
     assert empty["events"] == [] and empty["next"] == second["next"]
 
 
-@pytest.mark.parametrize("params", [{"after": "garbage"}, {"limit": "0"}, {"limit": "abc"}])
+@pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "abc"}, {"limit": "٣"}])
 def test_feed_rejects_bad_parameters_with_400(caac_api, params):
     response = caac_api.get("/api/v1/sanctions/feed/", params)
     assert response.status_code == 400
-    assert set(response.json()["errors"]) <= {"after", "limit"}
+    assert set(response.json()["errors"]) == {"limit"}
+
+
+def test_feed_cursor_it_did_not_issue_is_404(caac_api):
+    """Like DRF's cursor pagination: an opaque cursor this feed never issued names no page."""
+    response = caac_api.get("/api/v1/sanctions/feed/", {"after": "garbage"})
+    assert response.status_code == 404
+    assert set(response.json()["errors"]) == {"after"}
 
 
 def test_feed_needs_an_agency_token(anonymous):

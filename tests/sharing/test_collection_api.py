@@ -64,7 +64,7 @@ def test_non_supplier_cannot_submit(customs_api, items, company):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"subject_identifier": "91330100MA2XXXXXX0"}, "subject_identifier"),
+        ({"subject_identifier": "91330100MA2XXXX"}, "subject_identifier"),
         ({"decision_date": "2026/13/01"}, "decision_date"),
         ({"catalogue_item": "NOPE"}, "catalogue_item"),
         ({"blood_type": "A"}, "blood_type"),  # forbidden data has no field to go in
@@ -79,6 +79,15 @@ def test_bad_input_is_a_field_error(samr_api, items, company, change, field):
     assert response.status_code == 400, response.content
     errors = response.json()["errors"]
     assert any(key.startswith(field) for key in errors), errors
+
+
+def test_well_formed_identifier_naming_no_subject_is_404(samr_api, items, company):
+    """The contract (issue 10): a code of the right shape that names nothing registered (here
+    a wrong check character) is a 404 naming the field, not a 400."""
+    change = {"subject_identifier": "91330100MA2XXXXXX0"}
+    response = samr_api.post("/api/v1/credit-records/", body(company, **change), format="json")
+    assert response.status_code == 404, response.content
+    assert set(response.json()["errors"]) == {"subject_identifier"}
 
 
 def test_full_width_identifier_is_normalised(samr_api, items, company):
