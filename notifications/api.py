@@ -117,8 +117,10 @@ class MonitoringSetListCreate(APIView):
         if selectors.monitoring_sets_for(_agency_id(request)).filter(name=name).exists():
             return Response(
                 {
-                    "detail": "Conflict: the agency already has a monitoring set of this name.",
-                    "errors": {"name": ["A monitoring set with this name exists."]},
+                    "detail": gettext(
+                        "Conflict: the agency already has a monitoring set of this name."
+                    ),
+                    "errors": {"name": [gettext("A monitoring set with this name exists.")]},
                 },
                 status=status.HTTP_409_CONFLICT,
             )

@@ -442,6 +442,10 @@ class DecisionDateField(serializers.DateField):
     (registry.validators.decision_date_pattern, filled by decision_date_window)."""
 
 
+# Schema documentation (English, like the rest of the OpenAPI text), not an answer.
+DECISION_DATE_DESCRIPTION = "A date (YYYY-MM-DD) from 1949-01-01 to today (Asia/Shanghai)."
+
+
 def decision_date_window(result, generator, request, public):
     """drf-spectacular postprocessing hook: every DecisionDateField carries the pattern of the
     dates PlausibleDecisionDate accepts (1949-01-01 to today, Asia/Shanghai), computed when
@@ -455,9 +459,7 @@ def decision_date_window(result, generator, request, public):
         if isinstance(node, dict):
             if node.get("x-decision-date") is True:
                 node["pattern"] = pattern
-                node.setdefault(
-                    "description", "A date (YYYY-MM-DD) from 1949-01-01 to today (Asia/Shanghai)."
-                )
+                node.setdefault("description", DECISION_DATE_DESCRIPTION)
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)

@@ -181,7 +181,7 @@ class AsOfSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         raw = data.get("as_of") if hasattr(data, "get") else None
         if raw is not None and not (isinstance(raw, str) and ISO_DATE.fullmatch(raw)):
-            raise serializers.ValidationError({"as_of": ["A date as YYYY-MM-DD."]})
+            raise serializers.ValidationError({"as_of": [gettext("A date as YYYY-MM-DD.")]})
         return super().to_internal_value(data)
 
 

@@ -137,7 +137,7 @@ class Pagination(StrictPageSize, PageNumberPagination):
         raw = request.query_params.get(self.page_query_param)
         if raw is not None and not raw.strip():
             raise exceptions.ValidationError(
-                {self.page_query_param: ["Empty: give a page number or leave it out."]}
+                {self.page_query_param: [gettext("Empty: give a page number or leave it out.")]}
             )
         return super().get_page_number(request, paginator)
 
@@ -676,7 +676,7 @@ class StrictBooleanField(forms.Field):
     """`true` or `false` (also `1`/`0`), nothing else: django-filter's own boolean field
     reads any other value as "no filter", which silently widens the answer."""
 
-    default_error_messages = {"invalid": "Use true or false."}
+    default_error_messages = {"invalid": gettext_lazy("Use true or false.")}
 
     def to_python(self, value):
         if value in (None, ""):
@@ -701,7 +701,7 @@ class ReferenceNotFound(exceptions.NotFound):
     valid, the thing it refers to does not exist."""
 
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("Not found: the values named in `errors` name nothing here.")
+        super().__init__(gettext("Not found: the values named in `errors` name nothing here."))
         self.errors = errors
 
 
@@ -734,13 +734,13 @@ class StrictFilterBackend(DjangoFilterBackend):
         if filterset_class is not None:
             filters = set(filterset_class.base_filters)
             errors = {
-                name: ["Unknown parameter."]
+                name: [gettext("Unknown parameter.")]
                 for name in request.query_params
                 if name not in filters | self.ALWAYS
             }
             for name in filters & set(request.query_params):
                 if any(not value.strip() for value in request.query_params.getlist(name)):
-                    errors[name] = ["Empty: give a value or leave the parameter out."]
+                    errors[name] = [gettext("Empty: give a value or leave the parameter out.")]
             if errors:
                 raise exceptions.ValidationError(dict(sorted(errors.items())))
         return super().filter_queryset(request, queryset, view)

@@ -196,7 +196,9 @@ class CreditRecordListCreate(generics.ListAPIView):
         _agency_of(request)
         row = request.data
         if not isinstance(row, dict):
-            raise DRFValidationError({"non_field_errors": ["Send one record as a JSON object."]})
+            raise DRFValidationError(
+                {"non_field_errors": [gettext("Send one record as a JSON object.")]}
+            )
         parsed = parsing.parse_row(row, parsing.Lookups.for_rows([row]))
         if isinstance(parsed, dict):
             refs = {k: row.get(k) for k in ("subject_identifier", "deciding_agency")}
@@ -237,7 +239,7 @@ def _flag(request, name: str) -> bool:
         return False
     value = raw.strip().lower()
     if value not in ("1", "true", "0", "false"):
-        raise DRFValidationError({name: ["Use true or false."]})
+        raise DRFValidationError({name: [gettext("Use true or false.")]})
     return value in ("1", "true")
 
 

@@ -76,7 +76,7 @@ def _run(scene, company, person, caac, ops):
             with transaction.atomic():
                 _apply(op, i, entry, later, definition, clerk, reviewer, mou, caac)
         except Exception as exc:  # refused transitions are part of the game
-            assert type(exc).__name__ in {"ValidationError", "PermissionDenied"}, exc
+            assert type(exc).__name__ in {"ValidationError", "PermissionDenied", "Conflict"}, exc
     # Everything pending is eventually delivered (possibly twice).
     while pending := services.pending_outbox_events():
         for event_id in pending:
