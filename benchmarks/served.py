@@ -734,9 +734,11 @@ def repair_applications(bulk: list[int], definition) -> list[int]:
             """
             INSERT INTO blacklists_repairapplication
               (entry_id, tracking_number, applicant_name, contact, conditions_met, statement,
-               evidence, filed_at, decide_by, status, is_overdue, decision_reasons)
+               evidence, filed_at, decide_by, status, is_overdue, decision_reasons,
+               filed_by_subject_account)
             SELECT e.id, 'RPBENCH' || e.id, '基准申请人', '010-12345678', %(conditions)s,
-                   '已全部履行生效法律文书确定的义务。', '', now(), %(due)s, 'pending', false, ''
+                   '已全部履行生效法律文书确定的义务。', '', now(), %(due)s, 'pending', false, '',
+                   false
               FROM blacklists_listentry e WHERE e.id = ANY(%(bulk)s::bigint[])
              ORDER BY e.id
             RETURNING id
