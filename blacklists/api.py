@@ -38,6 +38,7 @@ from scs.api import (
     idempotent,
     raise_invalid,
     register_vocabulary,
+    schema_from_data,
 )
 
 
@@ -414,6 +415,7 @@ class ListEntryImportTemplate(APIView):
         return response
 
 
+@schema_from_data
 def list_entry_variants(result, generator, request, public):
     """drf-spectacular postprocessing hook: the body of `POST /api/v1/list-entries/` as one
     variant per (list, tier) in force (`oneOf`), each naming the list's grounds and the tier's

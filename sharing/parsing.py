@@ -254,7 +254,7 @@ def _penalty(raw: dict, errors: dict) -> dict:
             errors[f"penalty.{key}"] = [gettext("Unknown field.")]
     out = {"penalty_kind": str(raw.get("kind") or "").strip()[:100]}
     severity = raw.get("severity") or Severity.ORDINARY
-    if severity not in SEVERITIES:
+    if not isinstance(severity, str) or severity not in SEVERITIES:
         errors["penalty.severity"] = [gettext("One of: ordinary, serious.")]
     out["severity"] = severity
     amount = raw.get("amount_yuan")

@@ -34,6 +34,7 @@ from scs.api import (
     idempotent,
     raise_invalid,
     register_vocabulary,
+    schema_from_data,
 )
 from sharing import parsing
 from sharing.selectors import record_row
@@ -497,6 +498,7 @@ class CreditRecordChanges(APIView):
         )
 
 
+@schema_from_data
 def credit_record_variants(result, generator, request, public):
     """drf-spectacular postprocessing hook: a credit record's body as one variant per kind of
     catalogue item (`oneOf`, sharing.parsing.parse_row's rule): a penalty item's record
