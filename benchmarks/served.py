@@ -75,7 +75,8 @@ def _db_url(name: str) -> str:
 
 
 SEED_DB = f"{urlsplit(BASE_URL).path.lstrip('/')}_{SUBJECTS}"
-RUN_DB = f"{SEED_DB}_run"
+# BENCH_RUN_DB names the copy a run works on, so two runs can share one seeded database.
+RUN_DB = os.environ.get("BENCH_RUN_DB") or f"{SEED_DB}_run"
 
 ENV = {
     **os.environ,
