@@ -1,0 +1,43 @@
+"""Faults found by trying the portal as a new user would (issue 13 trial): each test names
+what a person did and what they saw."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from blacklists import services as list_services
+from blacklists.models import ListEntry
+from rating import services as rating_services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rating_cites_no_entry_the_page_holds_back(client, company, company_entry):
+    """The subject objected from its account; the list holds the entry out of publicity while
+    the objection is pending. The page showed no entry, yet its public rating still cited the
+    entry by list and decision number and took 40 points for it."""
+    rating_services.rating_compute(subject=company)  # stored before the objection
+    list_services.objection_file(
+        entry=company_entry,
+        filed_by_name=company.name,
+        contact="legal@example.com",
+        disputed_facts="执行款已于2026年3月全部履行完毕。",
+        verified_subject=True,
+    )
+    rating = rating_services.rating_current(company)  # the stored one is out of date
+    assert [p for p in rating.points if p["record"]["type"] == "list_entry"] == []
+    page = client.get(reverse("publicity:subject", args=[company.identifier]))
+    assert page.status_code == 200
+    assert company_entry.decision_number not in page.content.decode()
+
+
+def test_rating_cites_no_entry_past_its_publicity_period(company, company_entry):
+    """An entry still in force whose publicity period has ended is not on the page: the
+    public rating, built from what the page shows, does not count it either."""
+    yesterday = datetime.date.today() - datetime.timedelta(days=1)
+    ListEntry.objects.filter(pk=company_entry.pk).update(publicity_ends_on=yesterday)
+    rating = rating_services.rating_compute(subject=company)
+    assert [p for p in rating.points if p["record"]["type"] == "list_entry"] == []
