@@ -41,3 +41,15 @@ def test_rating_cites_no_entry_past_its_publicity_period(company, company_entry)
     ListEntry.objects.filter(pk=company_entry.pk).update(publicity_ends_on=yesterday)
     rating = rating_services.rating_compute(subject=company)
     assert [p for p in rating.points if p["record"]["type"] == "list_entry"] == []
+
+
+def test_report_verification_names_the_language_not_its_code(client, company):
+    """The verification page said "语言 zh-hans": a code, not a language a reader knows."""
+    from publicity.models import IssuedReport
+
+    report = IssuedReport.objects.create(subject=company, language="zh-hans", sha256="0" * 64)
+    page = client.get(
+        reverse("publicity:report-verify", args=[report.number]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "zh-hans" not in page
+    assert "简体中文" in page
