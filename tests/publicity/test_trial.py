@@ -53,3 +53,12 @@ def test_report_verification_names_the_language_not_its_code(client, company):
     ).content.decode()
     assert "zh-hans" not in page
     assert "简体中文" in page
+
+
+def test_demo_redlist_facts_do_not_speak_of_untrustworthy_conduct(honours, defaulters):
+    """The subject's file showed, under a tax A-grade redlist entry, "认定事实：经依法认定,该主体
+    存在上述失信行为" — the demo data called a merit listing untrustworthy conduct."""
+    from blacklists.demo import demo_facts
+
+    assert "失信" not in demo_facts(honours)
+    assert "失信行为" in demo_facts(defaulters)
