@@ -62,3 +62,19 @@ def test_demo_redlist_facts_do_not_speak_of_untrustworthy_conduct(honours, defau
 
     assert "失信" not in demo_facts(honours)
     assert "失信行为" in demo_facts(defaulters)
+
+
+def test_rating_sources_on_the_page_cite_public_documents(client, company, company_entry):
+    """The public rating's 规则依据 column read "NDRC 2020 policy document on the blacklist
+    system (seed 002); ..." and "Seed 002: Customs advanced certified enterprises ...": English
+    on the Chinese page, citing the project's internal seed notes no reader has."""
+    from rating.models import RuleSet
+
+    for rule in RuleSet.objects.current().rules.all():
+        assert "seed" not in rule.source.lower(), rule.code
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in rule.source), rule.code
+    page = client.get(
+        reverse("publicity:subject", args=[company.identifier]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    assert "国发〔2016〕33号" in page
+    assert "seed 00" not in page.lower()
