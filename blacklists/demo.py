@@ -149,6 +149,14 @@ def seed_entries(
     return made
 
 
+def demo_facts(definition) -> str:
+    """The recognised facts of a demo entry, in the words its list kind calls for: a redlist
+    entry recognises merit, never "失信行为" (the file and the report print them as they are)."""
+    if definition.kind == "redlist":
+        return "经依法认定,该主体符合上述列入条件,相关决定已生效。(演示数据)"
+    return "经依法认定,该主体存在上述失信行为,相关决定已生效。(演示数据)"
+
+
 def _make(definition, subject, ground, tier, duration, decided, state, clerk, reviewer, rng):
     with transaction.atomic():
         entry = services.list_entry_create(
@@ -161,7 +169,7 @@ def _make(definition, subject, ground, tier, duration, decided, state, clerk, re
             decision_number=f"（{decided.year}）示例{rng.randint(1000, 99999)}号",
             decision_date=decided,
             decision_issuer=definition.owner.subject.name,
-            facts="经依法认定,该主体存在上述失信行为,相关决定已生效。(演示数据)",
+            facts=demo_facts(definition),
         )
         if state == "draft":
             return entry

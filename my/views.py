@@ -3,6 +3,9 @@ colleagues. Views are thin: forms, then this app's or the lists app's services."
 
 from __future__ import annotations
 
+import posixpath
+from urllib.parse import unquote, urlsplit
+
 import segno
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -38,9 +41,19 @@ def _posted(request) -> tuple:
     return (request.POST, request.FILES) if request.method == "POST" else (None, None)
 
 
+def _within_window(target: str) -> bool:
+    """A path of this window as a browser resolves it: `/my/../admin/` starts with /my/ but
+    lands on /admin/ (browsers also read %2e as a dot and a backslash as a slash)."""
+    if "\\" in target:
+        return False
+    path = unquote(urlsplit(target).path)
+    resolved = posixpath.normpath(path)
+    return target.startswith("/my/") and (resolved == "/my" or resolved.startswith("/my/"))
+
+
 def _safe_next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/my/") and url_has_allowed_host_and_scheme(
+    if _within_window(target) and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -60,10 +60,12 @@ def _forget_rule_set() -> None:
 
 
 def _inputs(subject: Subject, today: datetime.date):
-    """List entries in force on public lists, and public records in publicity."""
+    """List entries in publicity (what the public page shows: published on a public list,
+    within the publicity period, not held back by a pending objection), and public records
+    in publicity. The rating is public: it never cites what the page does not show."""
     entries = list(
-        ListEntry.objects.in_force()
-        .filter(subject=subject, list__is_public=True)
+        ListEntry.objects.in_publicity(today)
+        .filter(subject=subject)
         .select_related("list", "tier")
         .order_by("starts_on", "pk")
     )
@@ -185,14 +187,20 @@ def rating_current(subject: Subject) -> Rating | None:
 
 def _inputs_changed_since(subject: Subject, at: datetime.datetime) -> bool:
     """Whether a record or list entry of the subject changed after the rating was computed
-    (a repair, withdrawal, correction or an entry ending take effect at once: issue 12), in
-    one indexed query; the change-log task catches the rest for stored ratings."""
+    (a repair, withdrawal, correction or an entry ending take effect at once: issue 12), or
+    an objection to one of its entries was filed, admitted or decided (a hold out of
+    publicity begins or ends), in one indexed query; the change-log task catches the rest
+    for stored ratings."""
     with connection.cursor() as cur:
         cur.execute(
             "SELECT EXISTS (SELECT 1 FROM registry_creditrecord"
             "               WHERE subject_id = %(s)s AND updated_at > %(at)s)"
             "    OR EXISTS (SELECT 1 FROM blacklists_listentry"
-            "               WHERE subject_id = %(s)s AND updated_at > %(at)s)",
+            "               WHERE subject_id = %(s)s AND updated_at > %(at)s)"
+            "    OR EXISTS (SELECT 1 FROM blacklists_objection o"
+            "               JOIN blacklists_listentry e ON e.id = o.entry_id"
+            "               WHERE e.subject_id = %(s)s AND (o.filed_at > %(at)s"
+            "                 OR o.admitted_at > %(at)s OR o.decided_at > %(at)s))",
             {"s": subject.pk, "at": at},
         )
         return bool(cur.fetchone()[0])

@@ -1,7 +1,7 @@
 """Template helpers of the portal: labels, localised names, subject links."""
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 
 from publicity import labels
 from publicity.selectors import subject_ref
@@ -44,3 +44,12 @@ def subject_url(subject) -> str:
     from django.urls import reverse
 
     return reverse("publicity:subject", args=[subject_ref(subject)])
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """The name of a language code in the reader's language (zh-hans: 简体中文), never the code."""
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
