@@ -527,7 +527,11 @@ def credit_records_create_bulk(
             outcomes[index] = (
                 RowOutcome(
                     "invalid",
-                    errors={"decision_number": [f"Repeats row {first + 1} with other values."]},
+                    errors={
+                        "decision_number": [
+                            gettext("Repeats row %(row)d with other values.") % {"row": first + 1}
+                        ]
+                    },
                 )
                 if _differences(earlier, data)
                 else RowOutcome("unchanged", earlier)
@@ -565,9 +569,11 @@ def credit_records_create_bulk(
 
 def _conflict_message(changed: list[str]) -> list[str]:
     return [
-        "This decision is already recorded with different values ("
-        + ", ".join(changed)
-        + "): send a correction to the existing record instead."
+        gettext(
+            "This decision is already recorded with different values (%(fields)s): send a "
+            "correction to the existing record instead."
+        )
+        % {"fields": ", ".join(changed)}
     ]
 
 

@@ -172,7 +172,12 @@ class CreditRecordListCreate(generics.ListAPIView):
             return CreditRecord.objects.none()
         agency = _agency_of(self.request)
         qs = _records().for_agency(agency)
-        if self.request.query_params.get("late") in ("1", "true", "yes"):
+        # No FilterSet here: refuse what would otherwise be ignored and widen the answer.
+        known = {"late", "status", "cursor", "page_size", "format"}
+        unknown = sorted(set(self.request.query_params) - known)
+        if unknown:
+            raise DRFValidationError({name: [gettext("Unknown parameter.")] for name in unknown})
+        if _flag(self.request, "late"):
             qs = qs.late()
         state = self.request.query_params.get("status")
         if state:
