@@ -15,10 +15,10 @@ import dataclasses
 import datetime
 
 import orjson
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery, TextField
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -41,6 +41,40 @@ class PurposeError(ValueError):
     def __init__(self, purposes: list[dict]):
         super().__init__(gettext_lazy("No such purpose of consultation."))
         self.purposes = purposes
+        self.subject: Subject | None = None  # the subject asked for, if found
+
+
+class CompiledSQL:
+    """SQL compiled by the ORM once per shape, then reused with each call's values.
+
+    `build(**values)` returns the (SQL, params) of querysets that define a read; it is called
+    once per `key` with stand-ins (`sentinels`: values no parameter of those querysets can
+    equal by chance: negative ids, a day in 1901, text with control characters), whose places
+    in the params are then filled with each call's values. Compiling the file's seven
+    querysets cost more CPU than running them (≈60 % of the file's Python time, cProfile at
+    100 000 subjects); the querysets stay the one definition of what is read."""
+
+    def __init__(self, build, **sentinels):
+        self.build = build
+        self.sentinels = sentinels
+        self.compiled: dict = {}
+
+    def __call__(self, key, **values) -> tuple[str, list]:
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            sql, params = self.build(key, **self.sentinels)
+            slots = []
+            for param in params:
+                name = next(
+                    (n for n, v in self.sentinels.items() if type(param) is type(v) and param == v),
+                    None,
+                )
+                slots.append((name, param))
+            if {n for n, _p in slots if n} != set(self.sentinels):
+                raise AssertionError("a value of the compiled SQL lost its place")
+            compiled = self.compiled[key] = (sql, slots)
+        sql, slots = compiled
+        return sql, [values[name] if name else param for name, param in slots]
 
 
 def purposes() -> QuerySet[Purpose]:
@@ -55,6 +89,45 @@ def purpose_by_code(code: str | None) -> Purpose:
     return found
 
 
+def _subject_sql(_key, *, identifier, code) -> tuple[str, list]:
+    """The subject with this identifier (as `subject_by_identifier`), with the active purpose
+    with this code (as `purpose_by_code`) riding on its row: `_purpose`, `_purpose_name`."""
+    purpose = purposes().filter(code=code)
+    return (
+        Subject.objects.filter(identifier=identifier)
+        .annotate(
+            _purpose=Subquery(purpose.values("pk")[:1]),
+            _purpose_name=Subquery(purpose.values("name")[:1]),
+        )
+        .order_by("pk")[:1]
+        .query.sql_with_params()
+    )
+
+
+SUBJECT_SQL = CompiledSQL(_subject_sql, identifier="\x1fidentifier\x1f", code="\x1fcode\x1f")
+
+
+def subject_and_purpose(raw: str, code: str | None) -> tuple[Subject | None, Purpose]:
+    """(the subject of this identifier or None, the active purpose with this code), as
+    `subject_by_identifier` and `purpose_by_code` answer them (PurposeError when the purpose
+    is not valid, with the subject found attached as `exc.subject`), in one query when the
+    subject exists: the purpose rides on the subject's row as a subquery."""
+    wanted = (code or "").strip() if code else ""
+    identifier = registry_selectors.normalised_identifier(raw or "")
+    subject = None
+    if identifier:
+        sql, params = SUBJECT_SQL(None, identifier=identifier, code=wanted)
+        subject = next(iter(Subject.objects.raw(sql, params)), None)
+        if subject is not None and wanted and subject._purpose is not None:
+            return subject, Purpose(pk=subject._purpose, code=wanted, name=subject._purpose_name)
+    try:
+        # No subject (or no purpose): the purpose's own query decides, and lists the valid ones.
+        return subject, purpose_by_code(code)
+    except PurposeError as exc:
+        exc.subject = subject
+        raise
+
+
 @dataclasses.dataclass(frozen=True)
 class Grants:
     """What lets an agency read restricted records of one subject for one purpose."""
@@ -65,13 +138,14 @@ class Grants:
     consent_item_ids: frozenset[int]
 
 
-def may_read(record: CreditRecord, grants: Grants) -> bool:
+def may_read_item(
+    grants: Grants, *, visibility: str, item_id: int, agency_id: int, supplier_id: int | None
+) -> bool:
     """The file rule for one record already known to be in effect."""
-    if record.catalogue_item.visibility != CatalogueItem.Visibility.RESTRICTED:
+    if visibility != CatalogueItem.Visibility.RESTRICTED:
         return True
-    if grants.agency_id in (record.agency_id, record.supplier_id):
+    if grants.agency_id in (agency_id, supplier_id):
         return True
-    item_id = record.catalogue_item_id
     return (
         item_id in grants.entitled_item_ids
         or grants.consent_all
@@ -79,78 +153,158 @@ def may_read(record: CreditRecord, grants: Grants) -> bool:
     )
 
 
-GRANT_COLUMNS = ("g_entitled", "g_consent_all", "g_consent_items")
+def may_read(record: CreditRecord, grants: Grants) -> bool:
+    """The file rule (`may_read_item`) for a record instance."""
+    return may_read_item(
+        grants,
+        visibility=record.catalogue_item.visibility,
+        item_id=record.catalogue_item_id,
+        agency_id=record.agency_id,
+        supplier_id=record.supplier_id,
+    )
 
 
-def _grant_columns(subject_id: int, agency_id: int, purpose_id: int, at: datetime.date) -> dict:
+def _grant_arrays(
+    subject_id: int, agency_id: int, purpose_id: int, at: datetime.date
+) -> list[tuple[str, list]]:
     """What lets `agency_id` read restricted records of `subject_id` for `purpose_id`, as
-    uncorrelated subqueries (PostgreSQL evaluates each once per query, as an InitPlan):
-    the items naming the agency as entitled by law; whether a valid consent covers all
-    restricted items; the items named by valid consents (`ConsentQuerySet.valid`)."""
+    three uncorrelated SQL expressions (each evaluated once), each a jsonb array: the items
+    naming the agency as entitled by law; the valid consents covering all restricted items;
+    the items named by valid consents (`ConsentQuerySet.valid`)."""
     valid = Consent.objects.valid(at).filter(
         subject_id=subject_id, agency_id=agency_id, purpose_id=purpose_id
     )
-    return {
-        "g_entitled": ArraySubquery(
-            CatalogueItem.entitled_agencies.through.objects.filter(agency_id=agency_id).values(
-                "catalogueitem_id"
-            )
+    return [
+        _json_array(
+            CatalogueItem.entitled_agencies.through.objects.filter(agency_id=agency_id),
+            (("item", "catalogueitem_id"),),
+            ("catalogueitem_id",),
         ),
-        "g_consent_all": Exists(valid.filter(all_restricted=True)),
-        "g_consent_items": ArraySubquery(
-            Consent.items.through.objects.filter(consent__in=valid.values("id")).values(
-                "catalogueitem_id"
-            )
+        _json_array(valid.filter(all_restricted=True), (("id", "id"),), ("id",)),
+        _json_array(
+            Consent.items.through.objects.filter(consent__in=valid.values("id")),
+            (("item", "catalogueitem_id"),),
+            ("catalogueitem_id",),
         ),
-    }
+    ]
 
 
-def _grants_of(agency_id: int, found) -> Grants:
-    entitled, consent_all, consent_items = found if found else ([], False, [])
+def _grants_of(agency_id: int, entitled: list, consent_all: list, consent_items: list) -> Grants:
     return Grants(
         agency_id,
-        frozenset(entitled or ()),
+        frozenset(row["c0"] for row in entitled),
         bool(consent_all),
-        frozenset(() if consent_all else consent_items or ()),
+        frozenset(() if consent_all else (row["c0"] for row in consent_items)),
     )
 
 
 def record_row(record: CreditRecord) -> dict:
+    """A record as every agency reading it sees it (`record_shape`), from an instance."""
     item = record.catalogue_item
-    row = {
-        "id": record.pk,
-        "catalogue_item": item.code,
-        "catalogue_item_name": item.name,
-        "category": item.category,
-        "visibility": item.visibility,
-        "record_type": item.record_type,
-        "decision_number": record.decision_number,
-        "decision_date": record.decision_date,
-        "deciding_agency": record.agency.subject.identifier,
-        "deciding_agency_name": record.agency.subject.name,
-        "title": record.title,
-        "content": record.content,
-        "legal_basis": record.legal_basis,
-        "publicity_ends_on": record.publicity_ends_on,
-        "repaired": record.repaired_at is not None,
-        "version": record.version,
-    }
-    if item.record_type == "administrative_penalty":
-        row["penalty"] = {
-            "kind": record.penalty_kind,
-            # A string, as money is: "5000.00" (JSON numbers are floats).
-            "amount_yuan": None if record.amount_yuan is None else f"{record.amount_yuan:.2f}",
+    return record_shape(
+        {
+            "id": record.pk,
+            "catalogue_item": item.code,
+            "catalogue_item_name": item.name,
+            "category": item.category,
+            "visibility": item.visibility,
+            "record_type": item.record_type,
+            "decision_number": record.decision_number,
+            "decision_date": record.decision_date,
+            "deciding_agency": record.agency.subject.identifier,
+            "deciding_agency_name": record.agency.subject.name,
+            "title": record.title,
+            "content": record.content,
+            "legal_basis": record.legal_basis,
+            "publicity_ends_on": record.publicity_ends_on,
+            "repaired_at": record.repaired_at,
+            "version": record.version,
+            "penalty_kind": record.penalty_kind,
+            "amount_yuan": record.amount_yuan,
             "severity": record.severity,
-        }
-    elif item.record_type == "administrative_licence":
-        row["licence"] = {
-            "kind": record.licence_kind,
+            "licence_kind": record.licence_kind,
             "valid_from": record.valid_from,
             "valid_until": record.valid_until,
+        }
+    )
+
+
+def record_shape(values: dict) -> dict:
+    """The one shape of a shared record, from its values (RECORD_COLUMNS' keys)."""
+    row = {
+        key: values[key]
+        for key in (
+            "id",
+            "catalogue_item",
+            "catalogue_item_name",
+            "category",
+            "visibility",
+            "record_type",
+            "decision_number",
+            "decision_date",
+            "deciding_agency",
+            "deciding_agency_name",
+            "title",
+            "content",
+            "legal_basis",
+            "publicity_ends_on",
+        )
+    }
+    row["repaired"] = values["repaired_at"] is not None
+    row["version"] = values["version"]
+    record_type = values["record_type"]
+    if record_type == "administrative_penalty":
+        amount = values["amount_yuan"]
+        row["penalty"] = {
+            "kind": values["penalty_kind"],
+            # A string, as money is: "5000.00" (JSON numbers are floats). The file reads the
+            # numeric(16, 2) column as text, which has its two decimals already.
+            "amount_yuan": None
+            if amount is None
+            else amount
+            if isinstance(amount, str)
+            else f"{amount:.2f}",
+            "severity": values["severity"],
+        }
+    elif record_type == "administrative_licence":
+        row["licence"] = {
+            "kind": values["licence_kind"],
+            "valid_from": values["valid_from"],
+            "valid_until": values["valid_until"],
         }
     return row
 
 
+# The file's records: (key, path from CreditRecord or an expression), `record_shape`'s keys
+# plus what the file rule reads (item, deciding and supplying agency ids).
+RECORD_COLUMNS = (
+    ("id", "id"),
+    ("catalogue_item", "catalogue_item__code"),
+    ("catalogue_item_name", "catalogue_item__name"),
+    ("category", "catalogue_item__category"),
+    ("visibility", "catalogue_item__visibility"),
+    ("record_type", "catalogue_item__record_type"),
+    ("decision_number", "decision_number"),
+    ("decision_date", "decision_date"),
+    ("deciding_agency", "agency__subject__identifier"),
+    ("deciding_agency_name", "agency__subject__name"),
+    ("title", "title"),
+    ("content", "content"),
+    ("legal_basis", "legal_basis"),
+    ("publicity_ends_on", "publicity_ends_on"),
+    ("repaired_at", "repaired_at"),
+    ("version", "version"),
+    ("penalty_kind", "penalty_kind"),
+    # Text, not a jsonb number (a float once parsed): "5000.00" exactly.
+    ("amount_yuan", Cast("amount_yuan", TextField())),
+    ("severity", "severity"),
+    ("licence_kind", "licence_kind"),
+    ("valid_from", "valid_from"),
+    ("valid_until", "valid_until"),
+    ("catalogue_item_id", "catalogue_item_id"),
+    ("agency_id", "agency_id"),
+    ("supplier_id", "supplier_id"),
+)
 # The file's list entries and measures: (key in the file, path from the queryset's model), in
 # the order the file shows them.
 ENTRY_COLUMNS = (
@@ -178,14 +332,18 @@ MEASURE_COLUMNS = (
     ("list", "entry__list__key"),
     ("imposed_at", "imposed_at"),
 )
-_DATES = {"decision_date", "starts_on", "ends_on"}
-_DATETIMES = {"imposed_at"}
+_DATES = {"decision_date", "starts_on", "ends_on", "publicity_ends_on", "valid_from", "valid_until"}
+_DATETIMES = {"imposed_at", "signed_at", "outcome_at"}
 
 
 def _json_array(qs: QuerySet, columns, order: tuple[str, ...]) -> tuple[str, list]:
     """`qs` as one SQL expression: a jsonb array of its rows, each {c0: …, c1: …} in
-    `columns`' order, sorted by `order` (paths). Returns (SQL, params) to embed."""
-    aliases = {f"c{i}": F(path) for i, (_key, path) in enumerate(columns)}
+    `columns`' order (each a path or an expression), sorted by `order` (paths). Returns
+    (SQL, params) to embed."""
+    aliases = {
+        f"c{i}": F(path) if isinstance(path, str) else path
+        for i, (_key, path) in enumerate(columns)
+    }
     sort = {f"o{i}": F(path.lstrip("-")) for i, path in enumerate(order)}
     inner = qs.annotate(**aliases, **sort).values(*aliases, *sort).order_by()
     sql, params = inner.query.sql_with_params()
@@ -212,27 +370,18 @@ def _file_rows(rows: list[dict], columns) -> list[dict]:
     return out
 
 
-def entries_and_measures(*, user: User, subject: Subject) -> tuple[list[dict], list[dict]]:
+def _entries_and_measures_sql(*, user: User, subject: Subject) -> list[tuple[str, list]]:
     """The file's list entries (those `user`'s agency may see: `entries_visible_to`), newest
     first, and the subject's measures in force with their provenance, by memorandum and
-    measure code. One round trip: both querysets compiled by the ORM, each aggregated to a
-    jsonb array in one SELECT; dates and times come back as Python values."""
-    entries_sql, entries_params = _json_array(
-        entries_visible_to(user).filter(subject=subject), ENTRY_COLUMNS, ("-id",)
-    )
-    measures_sql, measures_params = _json_array(
-        Sanction.objects.in_force().filter(target=subject),
-        MEASURE_COLUMNS,
-        ("measure__memorandum_id", "measure__code"),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {entries_sql}, {measures_sql}", entries_params + measures_params)
-        entries, measures = cursor.fetchone()
-    # Django leaves jsonb undecoded (text): one orjson parse each.
-    return (
-        _file_rows(orjson.loads(entries), ENTRY_COLUMNS),
-        _file_rows(orjson.loads(measures), MEASURE_COLUMNS),
-    )
+    measure code, each as a jsonb-array expression (`_json_array`)."""
+    return [
+        _json_array(entries_visible_to(user).filter(subject=subject), ENTRY_COLUMNS, ("-id",)),
+        _json_array(
+            Sanction.objects.in_force().filter(target=subject),
+            MEASURE_COLUMNS,
+            ("measure__memorandum_id", "measure__code"),
+        ),
+    ]
 
 
 @dataclasses.dataclass
@@ -249,40 +398,78 @@ class SubjectFile:
         return [{"record": r["id"], "item": r["catalogue_item"]} for r in self.records]
 
 
+def _file_sql(superuser: bool, *, subject, agency, purpose, today) -> tuple[str, list]:
+    """The file's one SELECT: a jsonb array per part (records in effect, the three grants,
+    list entries, measures, commitments), each compiled from the queryset that defines it."""
+    user = User(agency_id=agency, is_superuser=superuser)
+    parts = [
+        _json_array(
+            CreditRecord.objects.in_effect(today).filter(subject_id=subject),
+            RECORD_COLUMNS,
+            ("-decision_date", "-id"),
+        ),
+        *_grant_arrays(subject, agency, purpose, today),
+        *_entries_and_measures_sql(user=user, subject=Subject(pk=subject)),
+        _json_array(
+            filing_selectors.commitments_published().filter(subject_id=subject),
+            filing_selectors.COMMITMENT_COLUMNS,
+            filing_selectors.COMMITMENT_ORDER,
+        ),
+    ]
+    sql = ", ".join(part for part, _params in parts)
+    return f"SELECT {sql}", [p for _part, params in parts for p in params]  # noqa: S608
+
+
+# Keyed by whether the user is a superuser (a superuser's view of list entries differs).
+FILE_SQL = CompiledSQL(
+    _file_sql,
+    subject=-7_301_000_001,
+    agency=-7_301_000_002,
+    purpose=-7_301_000_003,
+    today=datetime.date(1901, 1, 7),
+)
+
+
 def subject_file(*, user: User, subject: Subject, purpose: Purpose) -> SubjectFile:
     """Everything `user`'s agency may see about `subject` for `purpose` (the rule above), plus
     list entries agencies may see, measures in force (punishments and redlist incentives)
     with their provenance, and the subject's published credit commitments with their outcome
-    (`filings.selectors.commitment_rows`). Three queries whatever the subject holds: its
-    records in effect with the grants annotated (uncorrelated subqueries, evaluated once); its
-    list entries and measures in force (`entries_and_measures`); its commitments."""
-    today = timezone.localdate()
-    in_effect = list(
-        CreditRecord.objects.in_effect(today)
-        .filter(subject=subject)
-        .select_related("catalogue_item", "agency__subject")
-        .annotate(**_grant_columns(subject.pk, user.agency_id, purpose.pk, today))
-        .order_by("-decision_date", "-id")
+    (`filings.selectors.COMMITMENT_COLUMNS`). One query whatever the subject holds: one SELECT
+    of jsonb arrays, each compiled by the ORM from its queryset (records in effect, the three
+    grants, entries, measures, commitments: `_file_sql`, compiled once), each evaluated once."""
+    sql, params = FILE_SQL(
+        bool(user.is_superuser),
+        subject=subject.pk,
+        agency=user.agency_id,
+        purpose=purpose.pk,
+        today=timezone.localdate(),
     )
-    grants = _grants_of(
-        user.agency_id,
-        [getattr(in_effect[0], name) for name in GRANT_COLUMNS] if in_effect else None,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # Django leaves jsonb undecoded (text): one orjson parse each.
+        found = [orjson.loads(value) for value in cursor.fetchone()]
+    records, entitled, consent_all, consent_items, entries, measures, commitments = found
+    grants = _grants_of(user.agency_id, entitled, consent_all, consent_items)
     shown, withheld = [], {}
-    for record in in_effect:
-        if may_read(record, grants):
-            shown.append(record_row(record))
+    for values in _file_rows(records, RECORD_COLUMNS):
+        if may_read_item(
+            grants,
+            visibility=values["visibility"],
+            item_id=values["catalogue_item_id"],
+            agency_id=values["agency_id"],
+            supplier_id=values["supplier_id"],
+        ):
+            shown.append(record_shape(values))
         else:
-            code = record.catalogue_item.code
+            code = values["catalogue_item"]
             withheld[code] = withheld.get(code, 0) + 1
-    list_entries, measures = entries_and_measures(user=user, subject=subject)
     return SubjectFile(
         subject=subject,
         records=shown,
         withheld=withheld,
-        list_entries=list_entries,
-        measures=measures,
-        commitments=filing_selectors.commitment_rows([subject.pk]).get(subject.pk, []),
+        list_entries=_file_rows(entries, ENTRY_COLUMNS),
+        measures=_file_rows(measures, MEASURE_COLUMNS),
+        commitments=_file_rows(commitments, filing_selectors.COMMITMENT_COLUMNS),
     )
 
 

@@ -123,14 +123,12 @@ class SubjectFile(APIView):
         log["reference"] = reference
         log["purpose_code"] = str(params.get("purpose", ""))[:48]
         try:
-            purpose = selectors.purpose_by_code(params.get("purpose"))
+            subject, purpose = selectors.subject_and_purpose(identifier, params.get("purpose"))
         except selectors.PurposeError as exc:
-            subject = selectors.subject_by_identifier(identifier)
             services.consultation_log(
-                **log, outcome=Outcome.REFUSED, subject=subject, asked=identifier
+                **log, outcome=Outcome.REFUSED, subject=exc.subject, asked=identifier
             )
             return _purpose_error(exc)
-        subject = selectors.subject_by_identifier(identifier)
         if subject is None:
             services.consultation_log(**log, outcome=Outcome.NOT_FOUND, asked=identifier)
             return Response({"detail": gettext("Not found.")}, status=status.HTTP_404_NOT_FOUND)
