@@ -159,8 +159,12 @@ class SanctionFeed(APIView):
             agency_id=agency_id, after=after, limit=int(raw_limit)
         )
         reveal = _reveal(request)
+        texts: dict[str, str] = {}  # each reason translated once a page, not once a row
         for e in events:
-            e["reason_text"] = str(EVENT_REASON_TEXT.get(e["reason"], e["reason"]))
+            reason = e["reason"]
+            if (text := texts.get(reason)) is None:
+                text = texts[reason] = str(EVENT_REASON_TEXT.get(reason, reason))
+            e["reason_text"] = text
             e["target"] = privacy.shown_identifier(e["target"], e["target_kind"], reveal=reveal)
         last = events[-1]["event_id"] if events else after
         return Response(
