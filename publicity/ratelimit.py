@@ -52,11 +52,17 @@ def client_address(request) -> str:
 def check(request, scope: str) -> ratelimit.Hit:
     """Count this request; the refusing Hit (own limit first, then the global cap)."""
     limit, window = limit_for(scope)
-    own = ratelimit.hit(f"portal:{scope}:{client_address(request)}", limit, window)
-    if not own.allowed:
-        return own
     cap, cap_window = global_limit_for(scope)
-    overall = ratelimit.hit(f"portal:{scope}:*", cap, cap_window)
+    own, overall = ratelimit.hit_pair(
+        f"portal:{scope}:{client_address(request)}",
+        limit,
+        window,
+        f"portal:{scope}:*",
+        cap,
+        cap_window,
+    )
+    if overall is None:  # refused by the own limit; the shared cap was not counted
+        return own
     return overall if not overall.allowed else own
 
 

@@ -412,6 +412,24 @@ def parse_identifier(
       check character.
     Raises IdentifierError.
     """
+    if kind is None and not nonconforming_check and type(raw) is str:
+        # Screening reads 10 000 codes a request, nearly all clean and valid: a fast path
+        # accepts those; everything else (and every failure) takes the full path below, so
+        # results and messages are the full path's (tests/registry/test_identifiers.py).
+        parsed = _parse_clean_18(raw, today)
+        if parsed is not None:
+            return parsed
+    return _parse_full(raw, kind=kind, today=today, nonconforming_check=nonconforming_check)
+
+
+def _parse_full(
+    raw: str,
+    *,
+    kind: str | None = None,
+    today: datetime.date | None = None,
+    nonconforming_check: bool = False,
+) -> ParsedIdentifier:
+    """parse_identifier without its fast path: the rules as written."""
     if spreadsheet_mangled(raw or ""):
         raise _spreadsheet_error(raw)
     code = normalise(raw or "")
@@ -484,3 +502,67 @@ def business_registration_number(raw: str) -> str | None:
     so only the shape is checked: lookups are exact matches on stored former identifiers."""
     code = normalise(raw or "")
     return code if len(code) == 15 and _digits(code) else None
+
+
+# --- the fast path of parse_identifier for clean 18-character codes ------------------------
+#
+# An 18-character ASCII code of the USCC alphabet (case-insensitive) normalises to its upper
+# case and cannot be a spreadsheet's number (those carry '.', 'E+' or are shorter). Tables
+# turn each check-character sum into one C-level `sum(map(...))`: per position, the value of
+# each character times that position's weight.
+
+_CLEAN_18 = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}", re.ASCII | re.IGNORECASE)
+_RESIDENT_SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
+_USCC_TABLES = tuple({c: v * w for c, v in _VALUES.items()} for w in USCC_WEIGHTS)
+_ORG_TABLES = tuple(
+    {c: int(c, 36) * w for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"} for w in ORG_CODE_WEIGHTS
+)
+_RESIDENT_TABLES = tuple({c: int(c) * w for c in DIGITS} for w in RESIDENT_ID_WEIGHTS)
+_ORG_CHECK = tuple({10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11))
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_DAYS_IN_MONTH = {f"{m:02d}": d for m, d in enumerate(_MONTH_DAYS, 1)}
+_USCC_TYPES = frozenset("123456789")
+
+
+def _uscc_valid(code: str) -> bool:
+    """validate_uscc(code) would return code (code: 18 characters of USCC_ALPHABET)."""
+    if code[0] not in USCC_AUTHORITIES or code[1] not in _USCC_TYPES:
+        return False
+    division = code[2:8]
+    if division != "100000" and not (division.isdigit() and division[:2] in PROVINCES):
+        return False
+    if code[16] != _ORG_CHECK[sum(map(dict.__getitem__, _ORG_TABLES, code[8:16])) % 11]:
+        return False
+    return code[17] == USCC_ALPHABET[-sum(map(dict.__getitem__, _USCC_TABLES, code)) % 31]
+
+
+def _resident_valid(code: str, today: datetime.date | None) -> bool:
+    """validate_resident_id(code, today=today) would return code (code: 17 ASCII digits and
+    a digit or X)."""
+    if code[:2] not in RESIDENT_PROVINCES:
+        return False
+    stamp = code[6:14]
+    days = _DAYS_IN_MONTH.get(stamp[4:6])
+    if days is None or not "01" <= stamp[6:] <= f"{days:02d}" or stamp < "19000101":
+        return False
+    if stamp[4:] == "0229":
+        year = int(stamp[:4])
+        if year % 4 or (year % 100 == 0 and year % 400):
+            return False
+    limit = today or datetime.datetime.now(tz=CHINA_TZ).date()
+    if stamp > f"{limit.year:04d}{limit.month:02d}{limit.day:02d}":
+        return False
+    return code[17] == "10X98765432"[sum(map(dict.__getitem__, _RESIDENT_TABLES, code)) % 11]
+
+
+def _parse_clean_18(raw: str, today: datetime.date | None) -> ParsedIdentifier | None:
+    """parse_identifier(raw, today=today)'s result for a clean, valid 18-character code, or
+    None to take the full path (any other input, and every code that fails a rule)."""
+    if len(raw) != 18 or not _CLEAN_18.fullmatch(raw):
+        return None
+    code = raw.upper()
+    if _RESIDENT_SHAPE.fullmatch(code):
+        if _resident_valid(code, today):
+            return ParsedIdentifier(code, "resident_id")
+        return ParsedIdentifier(code, "uscc") if _uscc_valid(code) else None
+    return ParsedIdentifier(code, "uscc") if _uscc_valid(code) else None

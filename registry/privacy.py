@@ -36,9 +36,13 @@ _ID_IN_TEXT = re.compile(
     r"(?<![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])[0-9０-９]{17}[0-9Xx０-９Ｘｘ](?![0-9A-Za-z０-９Ａ-Ｚａ-ｚ])"
 )
 
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9Xx]")
+
 
 def mask_resident_ids_in_text(text: str) -> str:
     """'GET /api/v1/subjects/110101199003070022/' -> 'GET /api/v1/subjects/1101**********0022/'."""
+    if len(text) == 18 and text.isascii() and text.isalnum():  # a clean code: no regex
+        return mask_resident_id(text) if _ID_SHAPE.fullmatch(text) else text
     if not text or not any(c.isdigit() for c in text):
         return text
     return _ID_IN_TEXT.sub(lambda m: mask_resident_id(m.group(0)), text)

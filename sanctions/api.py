@@ -159,8 +159,12 @@ class SanctionFeed(APIView):
             agency_id=agency_id, after=after, limit=int(raw_limit)
         )
         reveal = _reveal(request)
+        texts: dict[str, str] = {}  # each reason translated once a page, not once a row
         for e in events:
-            e["reason_text"] = str(EVENT_REASON_TEXT.get(e["reason"], e["reason"]))
+            reason = e["reason"]
+            if (text := texts.get(reason)) is None:
+                text = texts[reason] = str(EVENT_REASON_TEXT.get(reason, reason))
+            e["reason_text"] = text
             e["target"] = privacy.shown_identifier(e["target"], e["target_kind"], reveal=reveal)
         last = events[-1]["event_id"] if events else after
         return Response(
@@ -265,18 +269,24 @@ class Screening(APIView):
         whether a person is registered, and never suggests a resident ID's check character.
         Organisations (public USCCs) get `known` as before."""
         agency_id = caller_agency_id(request)
+        found: dict[str, tuple[int, list]] = {}
+
+        def subjects_and_measures(codes: list[str]) -> dict[str, int]:
+            # One query: the subjects and the caller's measures in force on them.
+            found.update(selectors.screening_matches(agency_id=agency_id, identifiers=codes))
+            return {code: subject_id for code, (subject_id, _measures) in found.items()}
+
         # registry.selectors.resolve_identifiers: 15-digit resident IDs upgraded, organisation
         # codes and former registration numbers reported as the subject's current code.
-        resolved = registry_selectors.resolve_identifiers(_screening_identifiers(request.data))
+        resolved = registry_selectors.resolve_identifiers(
+            _screening_identifiers(request.data), lookup=subjects_and_measures
+        )
+        # Inputs matched through an older code: their current codes' measures (rare).
+        later = {r.identifier for r in resolved if r.subject_id and r.identifier not in found}
+        if later:
+            found.update(selectors.screening_matches(agency_id=agency_id, identifiers=[*later]))
         implements = Measure.objects.active().for_implementing_agency(agency_id).exists()
         reveal = _reveal(request)
-        subjects = {
-            r.identifier: r.subject_id
-            for r in resolved
-            if r.subject_id is not None and (implements or r.scheme != "resident_id")
-        }
-        # One query: the subjects and the caller's measures in force on them.
-        found = selectors.screening_matches(agency_id=agency_id, identifiers=list(subjects))
         results = []
         for r in resolved:
             shown_input = r.input if reveal else privacy.mask_resident_ids_in_text(r.input)

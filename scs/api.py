@@ -270,7 +270,8 @@ def _depth_exceeds(data, limit: int) -> bool:
             continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        # Only containers can nest deeper: 10 000 strings of a screening are not pushed.
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
     return False
 
 
@@ -320,7 +321,16 @@ class TokenRateThrottle(BaseThrottle):
         limit, window = ratelimit.parse_rate(rate)
         user = request.user
         ident = f"u{user.pk}" if user and user.is_authenticated else f"ip{client_ip(request)}"
-        own = ratelimit.hit(f"api:{scope}:{ident}", limit, window)
+        global_rate = settings.API_GLOBAL_RATES.get(scope)
+        overall = None
+        if global_rate:
+            cap, cap_window = ratelimit.parse_rate(global_rate)
+            # One round trip: the shared cap is counted only if the caller's own limit passed.
+            own, overall = ratelimit.hit_pair(
+                f"api:{scope}:{ident}", limit, window, f"api:{scope}:*", cap, cap_window
+            )
+        else:
+            own = ratelimit.hit(f"api:{scope}:{ident}", limit, window)
         self.wait_seconds = own.reset_in
         record_throttle_state(
             request,
@@ -330,13 +340,9 @@ class TokenRateThrottle(BaseThrottle):
         )
         if not own.allowed:
             return False
-        global_rate = settings.API_GLOBAL_RATES.get(scope)
-        if global_rate:
-            cap, cap_window = ratelimit.parse_rate(global_rate)
-            overall = ratelimit.hit(f"api:{scope}:*", cap, cap_window)
-            if not overall.allowed:
-                self.wait_seconds = overall.reset_in
-                return False
+        if overall is not None and not overall.allowed:
+            self.wait_seconds = overall.reset_in
+            return False
         return True
 
     def wait(self):

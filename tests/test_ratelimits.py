@@ -162,3 +162,38 @@ def test_portal_limits_hold_while_redis_is_down(settings):
     settings.PORTAL_RATE_LIMITS = {"track": (2, 60)}
     client = Client()
     assert [client.get("/track/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_pair_counts_the_shared_cap_only_for_callers_within_their_own_limit():
+    """scs.ratelimit.hit_pair (one round trip for the API and portal throttles): a caller
+    over its own limit never spends the shared cap that other callers need."""
+    tag = uuid.uuid4().hex
+    greedy = [ratelimit.hit_pair(f"t:{tag}:a", 2, 60, f"t:{tag}:*", 4, 60) for _ in range(6)]
+    assert [own.allowed for own, _cap in greedy] == [True, True] + [False] * 4
+    assert [cap is None for _own, cap in greedy] == [False, False] + [True] * 4
+    others = [ratelimit.hit_pair(f"t:{tag}:{i}", 9, 60, f"t:{tag}:*", 4, 60) for i in range(3)]
+    assert [cap.allowed for _own, cap in others] == [True, True, False]
+    assert ratelimit.peek(f"t:{tag}:*", 60) == 5
+
+
+@pytest.mark.abuse
+def test_pair_is_exact_under_20_concurrent_clients():
+    tag = uuid.uuid4().hex
+
+    def calls():
+        pairs = [
+            ratelimit.hit_pair(f"t:{tag}", 10**6, 60, f"t:{tag}:*", 120, 60) for _ in range(30)
+        ]
+        return [cap.allowed for _own, cap in pairs]
+
+    results = in_threads(20, calls)
+    assert len(results) == 600
+    assert sum(results) == 120
+
+
+def test_pair_keeps_limiting_in_process_when_redis_is_down(settings):
+    settings.CACHES = DEAD_REDIS
+    tag = uuid.uuid4().hex
+    pairs = [ratelimit.hit_pair(f"t:{tag}", 3, 60, f"t:{tag}:*", 100, 60) for _ in range(5)]
+    assert [own.allowed for own, _cap in pairs] == [True] * 3 + [False] * 2
+    assert not any(own.shared for own, _cap in pairs)

@@ -436,3 +436,110 @@ def test_messages_follow_the_active_language():
     with translation.override("en"):
         expected = "resident ID (15-digit): birth date 19990230 is not a valid date"
         assert info.value.message == expected
+
+
+# --- parse_identifier's fast path agrees with the full path ------------------------------------
+
+
+def outcome(func, raw, **kw):
+    """What a parse yields: the ParsedIdentifier, or the error's rule, scheme and message."""
+    try:
+        return func(raw, **kw)
+    except IdentifierError as exc:
+        return ("error", exc.code, exc.scheme, exc.message)
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@st.composite
+def single_change(draw, code: str) -> str:
+    i = draw(st.integers(0, len(code) - 1))
+    return code[:i] + draw(st.sampled_from(ALPHABET + "IOSxz ")) + code[i + 1 :]
+
+
+def _excel(code: str) -> str:
+    return f"{code[0]}.{code[1:6]}E+{len(code) - 1}"
+
+
+@st.composite
+def real_shaped_inputs(draw) -> str:
+    """What agencies paste into a screening: valid codes, their lower-case, full-width,
+    spaced and hyphenated forms, 15-digit first-generation IDs, Excel's numbers, codes one
+    character off, codes born tomorrow, 17 digits + letter, and garbage."""
+    code = draw(usccs() | resident_ids() | st.sampled_from(KNOWN_USCCS + KNOWN_RESIDENT_IDS))
+    born = draw(st.dates(datetime.date(1890, 1, 1), datetime.date(2099, 12, 31)))
+    region = draw(st.sampled_from([*PROVINCES, "83", "00", "99"])) + draw(four_digits())
+    seq = draw(st.text(DIGITS, min_size=3, max_size=3))
+    resident = build_resident_id(region, born, seq)
+    variants = [
+        code,
+        code.lower(),
+        _full_width(code),
+        f" {code[:6]} {code[6:]}\u3000",
+        f"{code[:8]}-{code[8:]}",
+        resident,
+        resident[:17] + draw(st.sampled_from("0123456789Xx")),
+        resident[:6] + resident[8:17],  # 15 digits, first generation
+        code[:17] + draw(st.sampled_from("ABHJKLY")),
+        code[:15] + "000",
+        _excel(code),
+        f"{code}.0",
+        draw(single_change(code)),
+        draw(st.text(ALPHABET + DIGITS * 3, min_size=16, max_size=19)),
+        draw(st.text(min_size=0, max_size=20)),
+        draw(st.text(ALPHABET.lower() + "Kk\u212a\u0131", min_size=18, max_size=18)),
+    ]
+    return draw(st.sampled_from(variants))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(real_shaped_inputs(), st.sampled_from([TODAY, None, datetime.date(1995, 3, 1)]))
+def test_fast_path_yields_exactly_what_the_full_path_yields(raw, today):
+    assert outcome(ids.parse_identifier, raw, today=today) == outcome(
+        ids._parse_full, raw, today=today
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        *KNOWN_USCCS,
+        *KNOWN_RESIDENT_IDS,
+        N_CODE.lower(),
+        ALL_DIGIT_USCC,
+        VALID_AS_BOTH,
+        "11010520000229001X",  # a leap day
+        "11010519000229001X",  # not a leap year (1900)
+        "11010519491231002x",
+        "91350100M000100Y4\u212a",  # Kelvin sign: upper-cases to K, but not ASCII
+    ],
+)
+def test_fast_path_on_edge_codes(raw):
+    assert outcome(ids.parse_identifier, raw, today=TODAY) == outcome(
+        ids._parse_full, raw, today=TODAY
+    )
+
+
+def test_fast_path_answers_clean_codes_without_the_full_path(monkeypatch):
+    """The property above would pass if the fast path never answered: it must answer the
+    clean valid codes itself."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("full path taken")
+
+    monkeypatch.setattr(ids, "_parse_full", refuse)
+    for code in [*KNOWN_USCCS, *KNOWN_RESIDENT_IDS, N_CODE, Y_CODE, VALID_AS_BOTH]:
+        assert ids.parse_identifier(code).code == code
+    assert ids.parse_identifier(KNOWN_RESIDENT_IDS[0].lower()).scheme == "resident_id"
+
+
+@settings(max_examples=500, deadline=None)
+@given(usccs() | resident_ids(), st.booleans())
+def test_fast_path_answers_every_valid_clean_code(code, lower):
+    """Rejections fall back to the full path, so the property above cannot see a fast path
+    that refuses too much: every valid clean code (any case) is answered by it, as the full
+    path answers it."""
+    raw = code.lower() if lower else code
+    assert ids._parse_clean_18(raw, TODAY) == ids._parse_full(raw, today=TODAY)
