@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from blacklists import forms as dispute_forms
 from blacklists import services as list_services
 from blacklists.models import EntryState
 from filings import selectors as filing_selectors
@@ -22,12 +23,10 @@ from filings import services as filing_services
 from filings.models import SelfPublishedInfo
 from my import auth, forms, selectors, services
 from my.services import SignInResult
-from publicity import forms as portal_forms
-from publicity.labels import label
-from publicity.ratelimit import ratelimited
-from publicity.selectors import Audience
-from publicity.templatetags.portal import localised
-from publicity.views import special_report_response
+from reports.selectors import Audience
+from reports.views import special_report_response
+from scs.labels import label, localised
+from scs.portal_ratelimit import ratelimited
 from scs.spreadsheets import csv_bytes
 from sharing import selectors as sharing_selectors
 from sharing import services as sharing_services
@@ -182,7 +181,7 @@ def objection_new(request, entry_id: int):
     entry = _own_entry(request, entry_id)
     account, subject = request.account, request.account.subject
     initial = {"filed_by_name": subject.name, "contact": account.email}
-    form = portal_forms.ObjectionForm(*_posted(request), initial=initial)
+    form = dispute_forms.ObjectionForm(*_posted(request), initial=initial)
     if entry.state not in _OBJECTABLE:
         form = None
     elif request.method == "POST" and form.is_valid():
@@ -212,7 +211,7 @@ def repair_new(request, entry_id: int):
     entry = _own_entry(request, entry_id)
     account, subject = request.account, request.account.subject
     initial = {"applicant_name": subject.name, "contact": account.email}
-    form = portal_forms.RepairForm(
+    form = dispute_forms.RepairForm(
         *_posted(request), initial=initial, conditions=entry.list.repair_conditions
     )
     if entry.state != EntryState.PUBLISHED or entry.list.kind == "redlist":
