@@ -82,11 +82,12 @@ def sign_in(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def second_factor(request):
-    """The TOTP step of sign-in; a natural person without an authenticator enrols here."""
+    """The TOTP step of sign-in; a natural person without an authenticator enrols here. Any
+    other signed-in account is offered the same enrolment (then needs it at every sign-in)."""
     account = auth.pending_account(request)
     if account is None:
         return redirect("my:sign-in")
-    if request.session.get(auth.KEY_VERIFIED):
+    if request.session.get(auth.KEY_VERIFIED) and account.totp_confirmed:
         return redirect(_safe_next(request))
     if not account.totp_confirmed and not account.totp_key:
         account = services.totp_start(account=account)
