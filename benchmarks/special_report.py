@@ -5,7 +5,7 @@
 Runs against a database loaded with `seed_demo --demo`. Picks the subjects with the most
 negative records and list entries of the last 5 years and measures, warm (fonts loaded, the
 template compiled, the connection open), the whole issue as the subject downloads it:
-`publicity.pdf.issue_special_report` (three selects, the WeasyPrint PDF/UA-1 render with its QR
+`reports.pdf.issue_special_report` (three selects, the WeasyPrint PDF/UA-1 render with its QR
 code, the IssuedReport insert), for the subject's own copy and the public one. The subject gets
 BENCH_EXTRA_RECORDS more penalty records of the period first (default 60: several pages, rows
 that must not split, repeated headers). The floor is a WeasyPrint render of a one-line page in
@@ -30,9 +30,9 @@ from django.db.models import Count, Q  # noqa: E402
 from django.utils import translation  # noqa: E402
 
 from benchmarks.harness import measure, report  # noqa: E402
-from publicity.pdf import issue_special_report  # noqa: E402
-from publicity.selectors import Audience, special_period_bounds, special_report  # noqa: E402
 from registry.models import CatalogueItem, CreditRecord, Subject  # noqa: E402
+from reports.pdf import issue_special_report  # noqa: E402
+from reports.selectors import Audience, special_period_bounds, special_report  # noqa: E402
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "10"))
 EXTRA_RECORDS = int(os.environ.get("BENCH_EXTRA_RECORDS", "60"))

@@ -1,5 +1,5 @@
-"""Forms of the subject's window. Objections and repairs reuse the portal's forms (and so its
-evidence checks and storage path)."""
+"""Forms of the subject's window. Objections and repairs use the lists app's forms
+(`blacklists.forms`, as the public portal does: the same evidence checks and storage path)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from scs import labels
 
 
 class SignInForm(forms.Form):
@@ -79,10 +81,8 @@ class SelfInfoForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from publicity.labels import OPERATING_STATUS
-
         super().__init__(*args, **kwargs)
-        self.fields["operating_status"].choices = list(OPERATING_STATUS.items())
+        self.fields["operating_status"].choices = list(labels.OPERATING_STATUS.items())
 
 
 class AccessLogFilterForm(forms.Form):
@@ -98,12 +98,12 @@ class AccessLogFilterForm(forms.Form):
     )
 
     def __init__(self, *args, agencies=(), purposes=(), **kwargs):
-        from publicity.templatetags.portal import localised
-
         super().__init__(*args, **kwargs)
         everyone = [("", _("All"))]
         self.fields["agency"].choices = everyone + [(a.pk, a.subject.name) for a in agencies]
-        self.fields["purpose"].choices = everyone + [(p.code, localised(p)) for p in purposes]
+        self.fields["purpose"].choices = everyone + [
+            (p.code, labels.localised(p)) for p in purposes
+        ]
 
     def clean(self):
         data = super().clean()
@@ -132,13 +132,11 @@ class ConsentForm(forms.Form):
     )
 
     def __init__(self, *args, agencies=None, purposes=None, items=None, **kwargs):
-        from publicity.templatetags.portal import localised
-
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
         self.fields["agency"].label_from_instance = lambda a: a.subject.name
         self.fields["purpose"].queryset = purposes
-        self.fields["purpose"].label_from_instance = localised
+        self.fields["purpose"].label_from_instance = labels.localised
         self.fields["items"].queryset = items
         self.fields["items"].label_from_instance = lambda i: f"{i.code} {i.name}"
 

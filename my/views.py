@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from blacklists import forms as dispute_forms
 from blacklists import services as list_services
 from blacklists.models import EntryState
 from filings import selectors as filing_selectors
@@ -25,12 +26,10 @@ from filings import services as filing_services
 from filings.models import SelfPublishedInfo
 from my import auth, forms, selectors, services
 from my.services import SignInResult
-from publicity import forms as portal_forms
-from publicity.labels import label
-from publicity.ratelimit import ratelimited
-from publicity.selectors import Audience
-from publicity.templatetags.portal import localised
-from publicity.views import special_report_response
+from reports.selectors import Audience
+from reports.views import special_report_response
+from scs.labels import label, localised
+from scs.portal_ratelimit import ratelimited
 from scs.spreadsheets import csv_bytes
 from sharing import selectors as sharing_selectors
 from sharing import services as sharing_services
@@ -96,11 +95,12 @@ def sign_in(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def second_factor(request):
-    """The TOTP step of sign-in; a natural person without an authenticator enrols here."""
+    """The TOTP step of sign-in; a natural person without an authenticator enrols here. Any
+    other signed-in account is offered the same enrolment (then needs it at every sign-in)."""
     account = auth.pending_account(request)
     if account is None:
         return redirect("my:sign-in")
-    if request.session.get(auth.KEY_VERIFIED):
+    if request.session.get(auth.KEY_VERIFIED) and account.totp_confirmed:
         return redirect(_safe_next(request))
     if not account.totp_confirmed and not account.totp_key:
         account = services.totp_start(account=account)
@@ -195,7 +195,7 @@ def objection_new(request, entry_id: int):
     entry = _own_entry(request, entry_id)
     account, subject = request.account, request.account.subject
     initial = {"filed_by_name": subject.name, "contact": account.email}
-    form = portal_forms.ObjectionForm(*_posted(request), initial=initial)
+    form = dispute_forms.ObjectionForm(*_posted(request), initial=initial)
     if entry.state not in _OBJECTABLE:
         form = None
     elif request.method == "POST" and form.is_valid():
@@ -225,7 +225,7 @@ def repair_new(request, entry_id: int):
     entry = _own_entry(request, entry_id)
     account, subject = request.account, request.account.subject
     initial = {"applicant_name": subject.name, "contact": account.email}
-    form = portal_forms.RepairForm(
+    form = dispute_forms.RepairForm(
         *_posted(request), initial=initial, conditions=entry.list.repair_conditions
     )
     if entry.state != EntryState.PUBLISHED or entry.list.kind == "redlist":

@@ -1,29 +1,18 @@
-"""Forms of the public portal: search, objection, repair, tracking, report verification."""
+"""Forms of the public portal: search, tracking, report verification. The objection and repair
+forms belong to the lists app (`blacklists.forms`, shared with /my/) and are re-exported here."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import PurePath
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from blacklists.evidence import evidence_prepare
-from publicity import labels
-from publicity.selectors import SearchFilters, provinces, special_period_bounds
-
-# Evidence: PDF or image, recognised by extension *and* by its first bytes.
-EVIDENCE_TYPES = {
-    ".pdf": (b"%PDF-",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-}
+from blacklists.forms import ObjectionForm, RepairForm  # noqa: F401 (re-exported)
+from publicity.selectors import SearchFilters, provinces
+from scs import labels
 
 
 class SearchForm(forms.Form):
@@ -58,100 +47,6 @@ class SearchForm(forms.Form):
         )
 
 
-def validate_evidence(upload: UploadedFile) -> None:
-    """Extension and first bytes must agree, then the whole file is verified by the evidence
-    store (images decoded with Pillow, PDFs parsed with pypdf); the lists service checks
-    again when it stores the file."""
-    limit = settings.EVIDENCE_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("The file is too large (at most %(limit)s)."),
-            params={"limit": filesizeformat(limit)},
-            code="too_large",
-        )
-    suffix = PurePath(upload.name or "").suffix.lower()
-    signatures = EVIDENCE_TYPES.get(suffix)
-    head = upload.read(8)
-    upload.seek(0)
-    if not signatures or not head.startswith(signatures):
-        raise ValidationError(_("Evidence must be a PDF, JPEG or PNG file."), code="file_type")
-    try:
-        evidence_prepare(upload)
-    except ValidationError as exc:
-        raise ValidationError(exc.message_dict["evidence"]) from None
-    finally:
-        upload.seek(0)
-
-
-class EvidenceField(forms.FileField):
-    default_validators = [validate_evidence]
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if upload:
-            # A neutral name: the original may hold personal data or odd characters.
-            upload.name = "evidence" + PurePath(upload.name).suffix.lower()
-        return upload
-
-
-def _evidence_help() -> str:
-    return _("Optional. PDF, JPEG or PNG, at most %(limit)s.") % {
-        "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)
-    }
-
-
-class ObjectionForm(forms.Form):
-    filed_by_name = forms.CharField(label=_("Your name"), max_length=200)
-    on_behalf = forms.BooleanField(
-        label=_("I file on behalf of the subject (as its representative)"), required=False
-    )
-    contact = forms.CharField(
-        label=_("Contact (telephone or e-mail)"),
-        max_length=200,
-        help_text=_("Used only to tell you the decision; never published."),
-    )
-    disputed_facts = forms.CharField(
-        label=_("Which recorded facts are wrong, and what is correct"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=5000,
-    )
-    evidence = EvidenceField(label=_("Evidence"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["evidence"].help_text = _evidence_help()
-
-
-class RepairForm(forms.Form):
-    applicant_name = forms.CharField(label=_("Applicant name"), max_length=200)
-    contact = forms.CharField(
-        label=_("Contact (telephone or e-mail)"),
-        max_length=200,
-        help_text=_("Used only to tell you the decision; never published."),
-    )
-    conditions_met = forms.MultipleChoiceField(
-        label=_("Conditions you can show"),
-        widget=forms.CheckboxSelectMultiple,
-        # An application shows at least one condition; the agency weighs them against the
-        # list's requirements when it decides.
-        required=True,
-    )
-    statement = forms.CharField(
-        label=_("Statement: how the cause was corrected"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        max_length=5000,
-    )
-    evidence = EvidenceField(label=_("Evidence"), required=False)
-
-    def __init__(self, *args, conditions: list[str] | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        codes = conditions or list(labels.REPAIR_CONDITION)
-        self.fields["conditions_met"].choices = [
-            (code, labels.label("repair_condition", code)) for code in codes
-        ]
-        self.fields["evidence"].help_text = _evidence_help()
-
-
 class TrackForm(forms.Form):
     number = forms.CharField(label=_("Tracking number"), max_length=64)
 
@@ -177,26 +72,3 @@ class VerifyForm(forms.Form):
                 _("The file is too large (at most %(limit)s)."), params={"limit": "20 MB"}
             )
         return upload
-
-
-class SpecialReportForm(forms.Form):
-    """The period of a special credit report: within the last 5 years, start before end."""
-
-    period_from = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
-    period_to = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}), required=False
-    )
-
-    def clean(self):
-        data = super().clean()
-        earliest, latest = special_period_bounds()
-        start = data.get("period_from") or earliest
-        end = data.get("period_to") or latest
-        if start > end:
-            self.add_error("period_from", _("The period starts after it ends."))
-        elif start < earliest or end > latest:
-            self.add_error("period_from", _("A special report covers at most the last 5 years."))
-        data["period_from"], data["period_to"] = start, end
-        return data

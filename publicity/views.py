@@ -14,11 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from blacklists import services as list_services
 from publicity import captcha, forms, selectors
-from publicity.models import IssuedReport
-from publicity.pdf import issue_report, issue_special_report
-from publicity.ratelimit import ratelimited
 from registry import services as registry_services
 from registry.models import RECORD_REPAIR_CONDITIONS, RECORD_REPAIR_WORKING_DAYS
+from reports import selectors as report_selectors
+from reports.models import IssuedReport
+from reports.pdf import issue_report
+from reports.selectors import Audience
+from reports.views import special_report_response
+from scs.portal_ratelimit import ratelimited
 
 
 def _posted(request) -> tuple:
@@ -91,35 +94,6 @@ def subject_report(request, ref: str):
     return response
 
 
-def special_report_response(request, subject, *, audience: str, template: str, context=None):
-    """The special credit report: a period form (GET), then the PDF when the period is given.
-    Shared by the public subject page and the subject's own window (audience differs)."""
-    form = forms.SpecialReportForm(request.GET if "period_to" in request.GET else None)
-    if form.is_bound and form.is_valid():
-        try:
-            report, content = issue_special_report(
-                subject,
-                period_from=form.cleaned_data["period_from"],
-                period_to=form.cleaned_data["period_to"],
-                audience=audience,
-                request=request,
-            )
-        except ValidationError as exc:
-            _apply_service_errors(form, exc)
-        else:
-            response = HttpResponse(content, content_type="application/pdf")
-            response["Content-Disposition"] = f'attachment; filename="{report.number}.pdf"'
-            response["Cache-Control"] = "no-store"
-            return response
-    earliest, latest = selectors.special_period_bounds()
-    return render(
-        request,
-        template,
-        {"form": form, "subject": subject, "earliest": earliest, "latest": latest,
-         **(context or {})},
-    )  # fmt: skip
-
-
 @require_GET
 @ratelimited("report")
 def subject_special_report(request, ref: str):
@@ -132,7 +106,7 @@ def subject_special_report(request, ref: str):
     return special_report_response(
         request,
         found,
-        audience=selectors.Audience.PUBLIC,
+        audience=Audience.PUBLIC,
         template="publicity/special_report.html",
         context={"ref": canonical},
     )
@@ -155,7 +129,7 @@ def report_verify(request, number: str):
         matches = digest.hexdigest() == report.sha256
     changes = None
     if report.kind == IssuedReport.Kind.SPECIAL:
-        changes = selectors.special_report_changes(report)
+        changes = report_selectors.special_report_changes(report)
     return render(
         request,
         "publicity/report_verify.html",

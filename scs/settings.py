@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "filings",
     "publicity",
     "sharing",
+    # The special credit report and issued reports: read by both portal-side apps.
+    "reports",
     # Above everything they read; nothing imports them.
     "opendata",
     "notifications",

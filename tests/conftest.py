@@ -177,6 +177,47 @@ def today():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _snapshot_restore_replaces_recreated_content_types():
+    """Transactional tests with `serialized_rollback` (the live-server browser tests) reload
+    the database snapshot taken after migrations. A transactional test without it (e.g.
+    tests/sharing/test_agency_api_doc.py) ends with a flush that runs post_migrate, which
+    re-creates every content type and permission under NEW ids; the snapshot's rows (same
+    app_label/model, the original ids) then collide on the unique key and the next browser
+    test failed at setup (`pytest tests/sharing tests/my/test_browser.py`). Before reloading,
+    drop the content types that differ from the snapshot (their permissions cascade): the
+    snapshot puts them back with the ids every other snapshot row refers to."""
+    import json
+
+    from django.db.backends.base.creation import BaseDatabaseCreation
+
+    original = BaseDatabaseCreation.deserialize_db_from_string
+
+    def deserialize_db_from_string(self, data):
+        from django.contrib.contenttypes.models import ContentType
+
+        snapshot = {
+            row["pk"]: (row["fields"]["app_label"], row["fields"]["model"])
+            for row in json.loads(data)
+            if row["model"] == "contenttypes.contenttype"
+        }
+        if snapshot:
+            manager = ContentType.objects.db_manager(self.connection.alias)
+            stale = [
+                pk
+                for pk, app_label, model in manager.values_list("pk", "app_label", "model")
+                if snapshot.get(pk) != (app_label, model)
+            ]
+            if stale:
+                manager.filter(pk__in=stale).delete()
+            ContentType.objects.clear_cache()
+        return original(self, data)
+
+    BaseDatabaseCreation.deserialize_db_from_string = deserialize_db_from_string
+    yield
+    BaseDatabaseCreation.deserialize_db_from_string = original
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _end_stray_sessions(django_db_setup, django_db_blocker):
     """Live-server and thread tests can leave a session open on the test database; end them
     before pytest-django drops it, so teardown is clean."""

@@ -332,6 +332,11 @@ def test_celery_log_handlers_mask_too():
     handler = logging.StreamHandler(io.StringIO())
     logger = logging.getLogger("tests.privacy.celery")
     logger.addHandler(handler)
+    # The signal also installs the filter on the root logger's handlers, which during a test
+    # include pytest's own: put their filters back afterwards, or the masking filter outlives
+    # this test on handlers that are not the project's (test_privacy_crawl then took pytest's
+    # live-logging null handler for a stream handler).
+    root_filters = [(h, list(h.filters)) for h in logging.getLogger().handlers]
     try:
         assert any(
             receiver() is scs_celery._mask_resident_ids
@@ -344,3 +349,5 @@ def test_celery_log_handlers_mask_too():
         assert identifiers.mask_resident_id(rid) in handler.stream.getvalue()
     finally:
         logger.removeHandler(handler)
+        for root_handler, filters in root_filters:
+            root_handler.filters[:] = filters

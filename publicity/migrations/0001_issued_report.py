@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import publicity.models
+import reports.models
 from django.db import migrations, models
 
 
@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name='IssuedReport',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(default=publicity.models.new_report_number, max_length=32, unique=True)),
+                ('number', models.CharField(default=reports.models.new_report_number, max_length=32, unique=True)),
                 ('generated_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('language', models.CharField(max_length=16)),
                 ('sha256', models.CharField(help_text='SHA-256 of the PDF as issued.', max_length=64)),

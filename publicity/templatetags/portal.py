@@ -3,8 +3,8 @@
 from django import template
 from django.utils.translation import get_language, get_language_info
 
-from publicity import labels
 from publicity.selectors import subject_ref
+from scs import labels
 
 register = template.Library()
 
@@ -22,13 +22,7 @@ def _english() -> bool:
 @register.filter
 def localised(obj, field: str = "name") -> str:
     """obj.<field>_en in English when it is filled in, else obj.<field>."""
-    if obj is None:
-        return ""
-    if _english():
-        english = getattr(obj, f"{field}_en", "")
-        if english:
-            return english
-    return getattr(obj, field, "") or ""
+    return labels.localised(obj, field)
 
 
 @register.filter

@@ -147,6 +147,30 @@ def test_organisation_signs_in_with_password_alone(client, company_account):
     assert client.get("/my/").status_code == 200
 
 
+def test_an_organisation_is_offered_the_second_factor_and_then_needs_it(client, company_account):
+    assert not company_account.needs_second_factor
+    client.post("/my/sign-in/", {"email": company_account.email, "password": PASSWORD})
+    home = client.get("/my/").content.decode()
+    assert 'href="/my/second-factor/?next=/my/"' in home
+    offer = client.get("/my/second-factor/")
+    assert offer.status_code == 200 and offer.context["enrolling"]
+    company_account.refresh_from_db()
+    assert client.get("/my/second-factor/qr.svg")["Content-Type"] == "image/svg+xml"
+    wrong = client.post("/my/second-factor/", {"code": "000000", "next": "/my/"})
+    assert wrong.status_code == 200 and "code" in wrong.context["form"].errors
+    done = client.post("/my/second-factor/", {"code": totp_code(company_account), "next": "/my/"})
+    assert done.status_code == 302 and done.url == "/my/"
+    company_account.refresh_from_db()
+    assert company_account.totp_confirmed and company_account.needs_second_factor
+    assert 'href="/my/second-factor/' not in client.get("/my/").content.decode()
+
+    # From now on the password alone is not enough.
+    client.post("/my/sign-out/")
+    signed = client.post("/my/sign-in/", {"email": company_account.email, "password": PASSWORD})
+    assert signed.url.startswith("/my/second-factor/")
+    assert client.get("/my/").url == "/my/second-factor/"
+
+
 def test_lockout_after_repeated_failures(client, company_account, settings):
     settings.MY_LOCKOUT_FAILURES = 3
     for _ in range(3):

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from blacklists import services as list_services
 from blacklists.models import ListEntry, Objection, RepairApplication
 from my import selectors
-from publicity.models import IssuedReport
 from registry.models import CatalogueItem, CreditRecord
+from reports.models import IssuedReport
 from tests import factories as f
 from tests.my.conftest import make_account
 from tests.publicity.conftest import make_entry, publish
@@ -193,7 +193,7 @@ def test_special_report_of_the_subject_and_its_verification(my_client, company_a
 def test_special_report_marks_repaired_entries_in_the_subjects_own_copy(
     company_account, scene, bob
 ):
-    from publicity.selectors import Audience, special_report
+    from reports.selectors import Audience, special_report
 
     entry = scene["entry"]
     ListEntry.objects.filter(pk=entry.pk).update(state="ended", end_reason="repaired")

@@ -13,9 +13,9 @@ from django.utils import timezone, translation
 
 from filings import services as filing_services
 from filings.models import CommitmentType
-from publicity.selectors import Audience, special_report
 from registry import record_repairs
 from registry.models import RECORD_REPAIR_CONDITIONS
+from reports.selectors import Audience, special_report
 from sharing.models import Consent, Consultation
 from tests import factories as f
 from tests.conftest import api_client_for

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from publicity import selectors
-from publicity.models import IssuedReport
+from reports.models import IssuedReport
 from tests import factories as f
 from tests.publicity.conftest import make_entry, publish
 

@@ -86,16 +86,26 @@ def _crawl(client: Client, start: list[str], prefix: str) -> dict[str, str]:
 def captured_logs():
     """Every line the configured (masking) handlers write during the test."""
     stream = io.StringIO()
-    handlers = [
-        h
+    # One "console" handler serves the root, django and django.server loggers: take each
+    # handler once and restore its own stream. (Listing it three times made the second and
+    # third setStream() return None, and restoring those left the handler writing to None for
+    # every later test.)
+    handlers = {
+        id(h): h
         for name in ("", "django", "django.server")
         for h in logging.getLogger(name).handlers
-        if any(isinstance(x, MaskResidentIds) for x in h.filters)
-    ]
-    previous = [h.setStream(stream) for h in handlers]
-    logging.getLogger("scs.access").setLevel(logging.INFO)
+        if isinstance(h, logging.StreamHandler)
+        and any(isinstance(x, MaskResidentIds) for x in h.filters)
+    }.values()
+    previous = [(h, h.stream) for h in handlers]
+    for h, _old in previous:
+        h.setStream(stream)
+    access = logging.getLogger("scs.access")
+    level = access.level
+    access.setLevel(logging.INFO)
     yield stream
-    for h, old in zip(handlers, previous, strict=True):
+    access.setLevel(level)
+    for h, old in previous:
         h.setStream(old)
 
 

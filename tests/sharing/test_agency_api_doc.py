@@ -21,8 +21,8 @@ from tests.sharing.conftest import make_item, png_bytes
 DOC = Path(settings.BASE_DIR) / "docs" / "AGENCY_API.md"
 EXAMPLE = re.compile(r"<!-- expect: (\d{3}) -->\n```sh\n(.*?)```", re.S)
 
-# Flushes the tables afterwards, as the other live tests do (no serialized_rollback: reloading
-# serialized content types after an earlier flush collides); later tests reload what they need.
+# Flushes the tables afterwards (its post_migrate re-creates content types under new ids; the
+# browser tests' snapshot reload copes: tests/conftest.py); later tests reload what they need.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 

@@ -1,4 +1,6 @@
-"""Credit report PDFs (WeasyPrint, CJK fonts from Debian) and their issue record."""
+"""Credit report PDFs (WeasyPrint, CJK fonts from Debian) and their issue record: the public
+portal's credit information report (its page object comes from `publicity.selectors`, passed in)
+and the special credit report of the public portal and /my/."""
 
 from __future__ import annotations
 
@@ -14,13 +16,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from publicity.models import IssuedReport, new_report_number
-from publicity.selectors import (
-    SpecialReport,
-    SubjectPage,
-    special_period_bounds,
-    special_report,
-)
+from reports.models import IssuedReport, new_report_number
+from reports.selectors import SpecialReport, special_period_bounds, special_report
 
 
 def verification_url(number: str) -> str:
@@ -28,7 +25,7 @@ def verification_url(number: str) -> str:
     return f"{base}{reverse('publicity:report-verify', args=[number])}"
 
 
-def render_pdf(page: SubjectPage, *, number: str, generated_at, request=None) -> bytes:
+def render_pdf(page, *, number: str, generated_at, request=None) -> bytes:
     from weasyprint import HTML  # heavy import, only where PDFs are made
 
     html = render_to_string(
@@ -46,7 +43,7 @@ def render_pdf(page: SubjectPage, *, number: str, generated_at, request=None) ->
 
 
 @transaction.atomic
-def issue_report(page: SubjectPage, *, request=None) -> tuple[IssuedReport, bytes]:
+def issue_report(page, *, request=None) -> tuple[IssuedReport, bytes]:
     """Render the report and record its number, time, language and SHA-256."""
     number = new_report_number()
     generated_at = timezone.now()

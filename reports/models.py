@@ -1,4 +1,4 @@
-"""The portal owns one table: the credit reports it issued, so anyone can verify one."""
+"""The credit reports issued (public portal and /my/), so anyone can verify one."""
 
 import secrets
 
@@ -44,6 +44,8 @@ class IssuedReport(models.Model):
     )
 
     class Meta:
+        # Moved from the portal app (issue 13, layering): the table keeps its name and rows.
+        db_table = "publicity_issuedreport"
         ordering = ["-generated_at"]
         indexes = [
             # Reports issued about a subject, newest first (audit and rate questions).

@@ -1,9 +1,12 @@
-"""The portal's public vocabulary: every code the portal shows, with its label.
+"""The portals' public vocabulary: every code the public portal and /my/ show, with its label,
+and `localised` (a row's English name in English). Shared by both portal-side apps, so it lives
+in the kernel (issue 13: nothing imports a portal-side app).
 
 Kept here, not borrowed from the models' choices, so that the portal's translations
 (locale/) cover every word it prints and the public wording can differ from the back office's.
 """
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 SUBJECT_KIND = {
@@ -172,3 +175,14 @@ VOCABULARIES = {
 def label(vocabulary: str, code: str) -> str:
     """The label of a code, or the code itself if the vocabulary lacks it (never an error)."""
     return VOCABULARIES[vocabulary].get(code, code)
+
+
+def localised(obj, field: str = "name") -> str:
+    """obj.<field>_en in English when it is filled in, else obj.<field>."""
+    if obj is None:
+        return ""
+    if (get_language() or "").startswith("en"):
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return english
+    return getattr(obj, field, "") or ""
