@@ -3,14 +3,24 @@ evidence checks and storage path)."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
+class TypedEmailField(forms.EmailField):
+    """An e-mail address as typed with a Chinese input method: full-width letters, digits,
+    ＠ and ． folded to ASCII (NFKC) before it is checked, so ｌｅｇａｌ＠example.com signs in."""
+
+    def to_python(self, value):
+        return super().to_python(unicodedata.normalize("NFKC", value or ""))
+
+
 class SignInForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = TypedEmailField(label=_("E-mail address"), max_length=254)
     password = forms.CharField(
         label=_("Password"), max_length=200, strip=False, widget=forms.PasswordInput
     )
@@ -50,7 +60,7 @@ class ActivateForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Colleague's e-mail address"), max_length=254)
+    email = TypedEmailField(label=_("Colleague's e-mail address"), max_length=254)
 
 
 class SignCommitmentForm(forms.Form):
@@ -69,7 +79,7 @@ class SignCommitmentForm(forms.Form):
 
 class SelfInfoForm(forms.Form):
     contact_phone = forms.CharField(label=_("Contact telephone"), max_length=40, required=False)
-    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    contact_email = TypedEmailField(label=_("Contact e-mail"), required=False)
     employees = forms.IntegerField(
         label=_("Number of employees"), min_value=0, max_value=10_000_000, required=False
     )
@@ -77,6 +87,10 @@ class SelfInfoForm(forms.Form):
     website = forms.URLField(
         label=_("Website"), max_length=300, required=False, assume_scheme="https"
     )
+
+    def clean_contact_phone(self) -> str:
+        """Published as typed but in ASCII: ０５７１－８８８８８８８８ becomes 0571-88888888."""
+        return unicodedata.normalize("NFKC", self.cleaned_data["contact_phone"]).strip()
 
     def __init__(self, *args, **kwargs):
         from publicity.labels import OPERATING_STATUS

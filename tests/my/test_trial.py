@@ -57,3 +57,29 @@ def test_inviting_a_present_colleague_says_so(my_client, company_account):
     """An address that already holds an account of the same subject: the holder may know."""
     response = my_client(company_account).post("/my/colleagues/", {"email": company_account.email})
     assert response.context["form"].errors["email"]
+
+
+def test_full_width_input_from_a_chinese_input_method(client, my_client, company_account):
+    """Typed in full-width mode: the sign-in said 请输入合法的邮件地址, the self-published
+    contact e-mail was refused the same way, and a full-width telephone number was published
+    as typed (０７３６－１２３４５６７)."""
+    typed = "ｈｏｌｄｅｒ＠ｈｅｎｇｘｉｎ．ｅｘａｍｐｌｅ"
+    response = client.post(reverse("my:sign-in"), {"email": typed, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse("my:home")
+
+    response = my_client(company_account).post(
+        reverse("my:self-info"),
+        {
+            "contact_phone": "０７３６－１２３４５６７",
+            "contact_email": "ＩＮＦＯ＠ｅｘａｍｐｌｅ．ｃｎ",
+            "employees": "１２",
+            "operating_status": "operating",
+            "website": "",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    from filings import selectors as filing_selectors
+
+    info = filing_selectors.self_info_of(company_account.subject)
+    assert info.contact_phone == "0736-1234567"
+    assert info.contact_email.lower() == "info@example.cn"
