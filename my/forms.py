@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError
@@ -11,8 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from scs import labels
 
 
+class TypedEmailField(forms.EmailField):
+    """An e-mail address as typed with a Chinese input method: full-width letters, digits,
+    ＠ and ． folded to ASCII (NFKC) before it is checked, so ｌｅｇａｌ＠example.com signs in."""
+
+    def to_python(self, value):
+        return super().to_python(unicodedata.normalize("NFKC", value or ""))
+
+
 class SignInForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = TypedEmailField(label=_("E-mail address"), max_length=254)
     password = forms.CharField(
         label=_("Password"), max_length=200, strip=False, widget=forms.PasswordInput
     )
@@ -52,7 +62,7 @@ class ActivateForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Colleague's e-mail address"), max_length=254)
+    email = TypedEmailField(label=_("Colleague's e-mail address"), max_length=254)
 
 
 class SignCommitmentForm(forms.Form):
@@ -71,7 +81,7 @@ class SignCommitmentForm(forms.Form):
 
 class SelfInfoForm(forms.Form):
     contact_phone = forms.CharField(label=_("Contact telephone"), max_length=40, required=False)
-    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    contact_email = TypedEmailField(label=_("Contact e-mail"), required=False)
     employees = forms.IntegerField(
         label=_("Number of employees"), min_value=0, max_value=10_000_000, required=False
     )
@@ -79,6 +89,10 @@ class SelfInfoForm(forms.Form):
     website = forms.URLField(
         label=_("Website"), max_length=300, required=False, assume_scheme="https"
     )
+
+    def clean_contact_phone(self) -> str:
+        """Published as typed but in ASCII: ０５７１－８８８８８８８８ becomes 0571-88888888."""
+        return unicodedata.normalize("NFKC", self.cleaned_data["contact_phone"]).strip()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -181,6 +181,14 @@ def consents(subject: Subject) -> tuple[list[Consent], list[Consent]]:
     return [c for c in every if c.pk in valid], [c for c in every if c.pk not in valid]
 
 
+def email_has_account_elsewhere(subject: Subject, email: str) -> bool:
+    """Whether this address holds an account of another subject (never told to the inviter)."""
+    from my.models import SubjectAccount
+
+    address = (email or "").strip()
+    return SubjectAccount.objects.filter(email__iexact=address).exclude(subject=subject).exists()
+
+
 def own_consent(subject: Subject, consent_id) -> Consent | None:
     try:
         pk = int(consent_id)

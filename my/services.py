@@ -160,6 +160,21 @@ class SignInResult:
 
 
 @transaction.atomic
+def invitation_refused_notice(*, email: str, invited_by: SubjectAccount) -> None:
+    """An account holder invited an address that already holds an account of another
+    subject. The inviter is answered as for any invitation (so the form tells nobody which
+    addresses have accounts); the address's owner is told here, and no invitation exists."""
+    email = (email or "").strip().lower()
+    body = _(
+        "Someone with an account of %(name)s on the national credit information sharing "
+        "platform invited this e-mail address as a colleague. This address already has an "
+        "account, and an account belongs to one subject only, so no invitation was made. "
+        "Nothing needs to be done.\n"
+    ) % {"name": invited_by.subject.name}
+    subject_line = _("An invitation to your e-mail address was not made")
+    transaction.on_commit(lambda: send_mail(subject_line, body, None, [email]))
+
+
 def account_authenticate(
     *, email: str, password: str, now: datetime.datetime | None = None
 ) -> tuple[str, SubjectAccount | None]:

@@ -269,18 +269,24 @@ def colleagues(request):
     form = forms.InviteForm(request.POST if request.method == "POST" else None)
     sent = None
     if request.method == "POST" and form.is_valid():
-        try:
-            invitation, _link = services.invitation_issue(
-                subject=account.subject,
-                email=form.cleaned_data["email"],
-                issued_by=f"account:{account.pk}",
-                invited_by=account,
-            )
-        except ValidationError as exc:
-            _service_errors(form, exc)
+        email = form.cleaned_data["email"]
+        if selectors.email_has_account_elsewhere(account.subject, email):
+            # Answered as an invitation: the form must not tell who has an account.
+            services.invitation_refused_notice(email=email, invited_by=account)
+            sent, form = email.strip().lower(), forms.InviteForm()
         else:
-            sent = invitation.email
-            form = forms.InviteForm()
+            try:
+                invitation, _link = services.invitation_issue(
+                    subject=account.subject,
+                    email=email,
+                    issued_by=f"account:{account.pk}",
+                    invited_by=account,
+                )
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            else:
+                sent = invitation.email
+                form = forms.InviteForm()
     members = account.subject.accounts.filter(is_active=True).order_by("created_at")
     return render(request, "my/colleagues.html", {"form": form, "sent": sent, "members": members})
 
