@@ -147,6 +147,11 @@ class ListEntryForm(forms.ModelForm):
             "ground": ListGround.objects.filter(list__in=own).order_by("list", "code"),
             "tier": SeverityTier.objects.filter(list__in=own).order_by("list", "min_months"),
         }
+        if self.instance.list_id is not None:
+            # Editing a draft: its list is read-only, so only that list's grounds and tiers.
+            own = own.filter(pk=self.instance.list_id)
+            scoped["ground"] = scoped["ground"].filter(list__in=own)
+            scoped["tier"] = scoped["tier"].filter(list__in=own)
         for name, queryset in scoped.items():
             if name not in self.fields:  # read-only fields are not on the form
                 continue

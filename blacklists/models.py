@@ -201,6 +201,15 @@ class SeverityTier(models.Model):
 
     def __str__(self) -> str:
         """`一般（3–12 个月）`: the tier and its duration range."""
+        if self.min_months == 0:  # "至少 0 个月" / "0–24 个月" read as a mistake to clerks
+            if self.max_months is None:
+                return gettext("%(tier)s (no minimum, may be permanent)") % {
+                    "tier": self.get_tier_display()
+                }
+            return gettext("%(tier)s (up to %(max)d months)") % {
+                "tier": self.get_tier_display(),
+                "max": self.max_months,
+            }
         if self.max_months is None:
             return gettext("%(tier)s (at least %(min)d months, may be permanent)") % {
                 "tier": self.get_tier_display(),
@@ -732,6 +741,7 @@ class ImportJob(models.Model):
 
     class Meta:
         verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
         ordering = ["-created_at"]
         indexes = [
             models.Index(

@@ -101,7 +101,7 @@ class SubjectListSerializer(RevealMixin, serializers.ModelSerializer):
     division_name = StrictCharField(source="division.name_zh", default=None, allow_null=True)
     match = serializers.SerializerMethodField(
         help_text="How a search matched: identifier, name, former_name, pinyin, typo, "
-        "organisation_code, business_registration (null outside a search)."
+        "organisation_code, business_registration, masked_identifier (null outside a search)."
     )
     matched_former_name = serializers.SerializerMethodField()
 

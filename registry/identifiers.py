@@ -279,6 +279,21 @@ def mask_resident_id(rid: str) -> str:
     return code[:4] + "*" * (len(code) - 8) + code[-4:]
 
 
+# A resident ID as lists and court notices print it: the leading digits kept (at least the
+# 4 of the city), the middle starred, the last 1-4 characters kept; 18 characters in all.
+_MASKED_RESIDENT_ID = re.compile(r"([0-9]{4,16})\*+([0-9]{0,3}[0-9X])")
+
+
+def parse_masked_resident_id(raw: str) -> tuple[str, str] | None:
+    """'1101**********0022' (or '110101********0022', full width, spaced) -> ('1101', '0022'):
+    the kept head and tail of a masked resident ID, or None if ``raw`` is not one."""
+    code = normalise(raw or "")
+    if len(code) != 18 or "*" not in code:
+        return None
+    match = _MASKED_RESIDENT_ID.fullmatch(code)
+    return (match.group(1), match.group(2)) if match else None
+
+
 # --- identifiers as they circulate (issue 8) ---------------------------------------------
 
 # GB 32100-2015 table A.1: the registration authority and organisation type (positions 1-2)

@@ -319,6 +319,7 @@ class FormerIdentifier(models.Model):
 
     class Meta:
         verbose_name = _("former identifier")
+        verbose_name_plural = _("former identifiers")
         ordering = ["-valid_until"]
         constraints = [
             models.UniqueConstraint(
@@ -974,6 +975,7 @@ class CreditRecordChange(models.Model):
 
     class Meta:
         verbose_name = _("credit record change")
+        verbose_name_plural = _("credit record changes")
         ordering = ["id"]
         indexes = [
             # The agency feed's sweep: changes that holders of copies must hear of, oldest
@@ -1055,6 +1057,7 @@ class RecordRepair(models.Model):
 
     class Meta:
         verbose_name = _("record repair")
+        verbose_name_plural = _("record repairs")
         ordering = ["-filed_at"]
         indexes = [
             # The overdue sweep: pending applications by due date.

@@ -29,6 +29,7 @@ from registry.models import (
     FormerName,
     RegistrationChange,
     Subject,
+    SubjectKind,
     SubjectRole,
 )
 from registry.privacy import may_view_personal_ids  # noqa: F401 - re-exported
@@ -204,9 +205,18 @@ class IdentifierMatch:
     upgraded_from: str = ""
     older: str = ""
     older_scheme: str = ""
+    masked: tuple[str, str] | None = None  # head and tail of a masked resident ID
 
     def condition(self) -> Q:
         condition = Q(identifier=self.code) if self.code else Q(pk__in=[])
+        if self.masked:
+            # LIKE 'head%' on the identifier's varchar_pattern_ops index, then the tail.
+            head, tail = self.masked
+            condition |= Q(
+                kind=SubjectKind.NATURAL_PERSON,
+                identifier__startswith=head,
+                identifier__endswith=tail,
+            )
         if self.older_scheme == FormerIdentifier.Scheme.ORGANISATION_CODE:
             condition |= Q(pk__in=_organisation_code_ids(self.older))
         if self.older:
@@ -249,6 +259,8 @@ def identifier_match(query: str) -> IdentifierMatch | None:
         return IdentifierMatch(
             older=older, older_scheme=FormerIdentifier.Scheme.BUSINESS_REGISTRATION
         )
+    if (masked := identifiers.parse_masked_resident_id(raw)) is not None:
+        return IdentifierMatch(masked=masked, older_scheme="masked_identifier")
     return None
 
 

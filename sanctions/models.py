@@ -267,6 +267,7 @@ class MeasureCoListing(models.Model):
 
     class Meta:
         verbose_name = _("measure co listing")
+        verbose_name_plural = _("measure co listings")
         constraints = [
             models.UniqueConstraint(name="colisting_once_per_list", fields=["measure", "list"]),
             models.CheckConstraint(name="colisting_has_clause", condition=~Q(clause="")),
