@@ -31,7 +31,7 @@ from blacklists.models import (
     WatchCandidate,
 )
 from registry.admin import shown_identifier
-from registry.models import Subject, SubjectKind
+from registry.models import SubjectKind
 from scs.admin import (
     AccessLoggedAdmin,
     AgencyScopedAdmin,
@@ -274,16 +274,15 @@ class ListEntryAdmin(AccessLoggedAdmin, AuditHistoryMixin, AgencyScopedAdmin):
     def get_search_results(self, request, queryset, search_term):
         """A decision number, or the subject through the one search selector (name
         fragment, USCC, resident ID)."""
-        from registry.selectors import subject_search_ids
+        from registry.selectors import subject_search_filter
 
         term = search_term.strip()
         if not term:
             return queryset, False
-        # Search among this agency's listed subjects only: a boilerplate fragment (有限公司)
-        # then walks thousands of entries, not a million subjects.
-        listed = Subject.objects.filter(pk__in=queryset.values("subject_id"))
-        subjects = subject_search_ids(term, base=listed)
-        return queryset.filter(Q(decision_number=term) | Q(subject__in=subjects)), False
+        # Matching subjects first, then their entries; a boilerplate fragment (有限公司) is
+        # tested per entry as the changelist walks its order (subject_search_filter).
+        matches = subject_search_filter(term, path="subject")
+        return queryset.filter(Q(decision_number=term) | matches), False
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -527,11 +526,10 @@ class DecisionAdminMixin(AccessLoggedAdmin, AuditHistoryMixin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        from registry.selectors import subject_search_ids
+        from registry.selectors import subject_search_filter
 
-        listed = Subject.objects.filter(pk__in=queryset.values("entry__subject_id"))
-        subjects = subject_search_ids(term, base=listed)
-        return queryset.filter(Q(tracking_number=term) | Q(entry__subject__in=subjects)), False
+        matches = subject_search_filter(term, path="entry__subject")
+        return queryset.filter(Q(tracking_number=term) | matches), False
 
     def has_add_permission(self, request):
         return False

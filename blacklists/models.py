@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pghistory
 from django.conf import settings
@@ -277,6 +278,13 @@ def shown_publicly(subject: str = "", at: datetime.date | None = None) -> Q:
     `subject` is the path from the filtered model to the subject: "" when filtering subjects,
     "subject" for a credit record, "holder" for a role. The portal (`publicity.selectors`)
     and open data (`opendata.datasets`) both filter with it; neither restates it."""
+    return _shown_publicly(subject, at or timezone.localdate())
+
+
+@functools.lru_cache(maxsize=32)
+def _shown_publicly(subject: str, at: datetime.date) -> Q:
+    """shown_publicly, built once per path and day: the nested querysets cost more to build
+    than the portal's searches cost to run (a Q is never changed by the queries using it)."""
     prefix = f"{subject}__" if subject else ""
     ref = f"{subject}_id" if subject else "pk"
     listed = models.Exists(ListEntry.objects.in_publicity(at).filter(subject=models.OuterRef(ref)))

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -245,15 +246,13 @@ class SanctionAdmin(AccessLoggedAdmin, AuditHistoryMixin, PersonalDataAdminMixin
         return qs.filter(Q(implementing_agency_id=agency) | Q(entry__list__owner_id=agency))
 
     def get_search_results(self, request, queryset, search_term):
-        from registry.models import Subject
-        from registry.selectors import subject_search_ids
+        from registry.selectors import subject_search_filter
 
         term = search_term.strip()
         if not term:
             return queryset, False
-        # Among this agency's targets only (a few thousand), never the whole registry.
-        targets = Subject.objects.filter(pk__in=queryset.values("target_id"))
-        return queryset.filter(target__in=subject_search_ids(term, base=targets)), False
+        # Matching subjects first, then their sanctions (see subject_search_filter).
+        return queryset.filter(subject_search_filter(term, path="target")), False
 
     def has_module_permission(self, request):
         return is_agency_staff(request)
@@ -380,6 +379,21 @@ class SanctionAdmin(AccessLoggedAdmin, AuditHistoryMixin, PersonalDataAdminMixin
         """A sanction (who is restricted, by which measure, the feedback) is shared between
         agencies, not published: every view is logged."""
         return sanction.target, [{"sanction": sanction.pk, "measure": sanction.measure.code}]
+
+    def get_object(self, request, object_id, from_field=None):
+        """The sanction with what its page prints (measure, memorandum, entry, list, ground,
+        target) in one query, fetched once per request (change_view and Django's
+        changeform_view both ask for it)."""
+        cache = request.__dict__.setdefault("_sanction_objects", {})
+        if (object_id, from_field) not in cache:
+            queryset = self.get_queryset(request).with_provenance()
+            try:
+                field = Sanction._meta.get_field(from_field) if from_field else Sanction._meta.pk
+                found = queryset.get(**{field.name: field.to_python(object_id)})
+                cache[object_id, from_field] = found
+            except (Sanction.DoesNotExist, ValidationError, ValueError, TypeError):
+                cache[object_id, from_field] = None
+        return cache[object_id, from_field]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         sanction = self.get_object(request, object_id)
