@@ -26,8 +26,6 @@ import datetime
 import decimal
 from dataclasses import dataclass, field
 
-import pgtrigger
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -202,17 +200,26 @@ def _build(
     now,
     fields_checked: bool = False,
     today: datetime.date | None = None,
+    dues: dict | None = None,
 ) -> CreditRecord:
     """An unsaved, validated record (ValidationError with field errors otherwise).
 
     `fields_checked`: the caller (sharing.parsing) already checked every field's type, length
     and choices, so only the record's own rules (`CreditRecord.clean`) run here. `today`: the
-    day the record is received (`timezone.localdate(now)`), passed once for a whole batch.
+    day the record is received (`timezone.localdate(now)`), passed once for a whole batch;
+    `dues`: {decision date: timeliness(...)} kept by the caller for a batch received `today`.
     """
     if data.extra:
         unknown = gettext("Unknown field: not part of a credit record.")
         raise ValidationError({name: [unknown] for name in data.extra})
-    due, on_time = timeliness(data.decision_date, today or timezone.localdate(now))
+    received = today or timezone.localdate(now)
+    if dues is None:
+        due, on_time = timeliness(data.decision_date, received)
+    else:  # a batch's records share few decision dates: each date's due day counted once
+        found = dues.get(data.decision_date)
+        if found is None:
+            found = dues[data.decision_date] = timeliness(data.decision_date, received)
+        due, on_time = found
     review = _needs_review(data.catalogue_item)
     supplier = actor.agency or deciding
     # Foreign keys by id, with the related objects put in the instance's cache, and every
@@ -312,42 +319,15 @@ def _insert_records(records: list[CreditRecord]) -> None:
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
         f"SELECT * FROM unnest({', '.join(casts)}) RETURNING id, decision_number"
     )
-    # The history trigger would attach the audit context once per row (an upsert each); the
-    # same history rows are written below in one statement with the context attached once.
-    with pgtrigger.ignore(HISTORY_INSERT_TRIGGER), connection.cursor() as cursor:
+    # The history rows are written by the table's statement-level trigger (pghistory, one
+    # INSERT … SELECT from the statement's new rows, the audit context attached once).
+    with connection.cursor() as cursor:
         cursor.execute(query, params)
         returned = cursor.fetchall()
     for record, (pk, number) in zip(records, returned, strict=True):
         if number != record.decision_number:  # RETURNING order is insertion order; be sure
             raise AssertionError("bulk insert returned rows out of order")
         record.pk = pk
-    _insert_history([r.pk for r in records])
-
-
-HISTORY_INSERT_TRIGGER = "registry.CreditRecord:insert_insert"
-
-
-def _insert_history(ids: list[int]) -> None:
-    """pghistory's 'insert' event rows for new records, as its trigger writes them, for a whole
-    batch: one INSERT … SELECT with the audit context attached once."""
-    event_model = apps.get_model("registry", "CreditRecordEvent")
-    tracked = [
-        f.column
-        for f in event_model._meta.concrete_fields
-        if not f.name.startswith("pgh_") and not f.primary_key
-    ]
-    events = connection.ops.quote_name(event_model._meta.db_table)
-    table = connection.ops.quote_name(CreditRecord._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in tracked)
-    selected = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in tracked)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH ctx AS (SELECT _pgh_attach_context() AS value) "  # noqa: S608
-            f"INSERT INTO {events} ({columns}, pgh_context_id, pgh_created_at, pgh_label, "
-            f"pgh_obj_id) SELECT {selected}, ctx.value, NOW(), 'insert', r.id "
-            f"FROM {table} r, ctx WHERE r.id = ANY(%s::bigint[])",
-            [ids],
-        )
 
 
 def _insert_changes(records: list[CreditRecord], actor: User, reason: str) -> None:
@@ -476,6 +456,7 @@ def credit_records_create_bulk(
     """
     now = timezone.now()
     today = timezone.localdate(now)
+    dues: dict = {}
     outcomes: list[RowOutcome | None] = [None] * len(rows)
     keyed: dict[tuple, tuple[int, CreditRecord]] = {}
     candidates: list[tuple[int, RecordInput, Agency]] = []
@@ -545,6 +526,7 @@ def credit_records_create_bulk(
                 now=now,
                 fields_checked=fields_checked,
                 today=today,
+                dues=dues,
             )
         except ValidationError as exc:
             outcomes[index] = RowOutcome("invalid", errors=_error_dict(exc, "non_field_errors"))
