@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import threading
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -59,6 +61,27 @@ def issue_report(page, *, request=None) -> tuple[IssuedReport, bytes]:
     return report, content
 
 
+SPECIAL_REPORT_CSS = Path(__file__).with_name("special_report.css")
+_weasyprint = threading.local()
+
+
+def _fonts_and_stylesheet():
+    """A WeasyPrint FontConfiguration and the parsed special-report stylesheet, made once per
+    thread and reused by every report. Without a font configuration WeasyPrint makes a new one
+    per document (Fontconfig loads its configuration and scans the fonts again, Pango's font
+    map and glyph caches start cold) and parses the stylesheet again. Per thread, not global:
+    Fontconfig and Pango objects are not shared between threads."""
+    assets = getattr(_weasyprint, "assets", None)
+    if assets is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts = FontConfiguration()
+        assets = (fonts, CSS(filename=str(SPECIAL_REPORT_CSS), font_config=fonts))
+        _weasyprint.assets = assets
+    return assets
+
+
 def qr_data_uri(text: str) -> str:
     """A PNG QR code (segno, error correction M, 6 px a module) as a data: URI for the PDF.
     PNG, not SVG: WeasyPrint's SVG renderer took seconds over the code's modules (issue 13:
@@ -86,7 +109,10 @@ def render_special_pdf(report: SpecialReport, *, number: str, generated_at, requ
         },
         request=request,
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant="pdf/ua-1")
+    fonts, stylesheet = _fonts_and_stylesheet()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        pdf_variant="pdf/ua-1", font_config=fonts, stylesheets=[stylesheet]
+    )
 
 
 @transaction.atomic
