@@ -83,3 +83,15 @@ def test_full_width_input_from_a_chinese_input_method(client, my_client, company
     info = filing_selectors.self_info_of(company_account.subject)
     assert info.contact_phone == "0736-1234567"
     assert info.contact_email.lower() == "info@example.cn"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_in_outside_a_test_transaction(client, company_account):
+    """As served (autocommit, no surrounding transaction): the sign-in locks the account row
+    and so needs its own transaction; a misplaced decorator once answered every sign-in 500."""
+    response = client.post(
+        reverse("my:sign-in"), {"email": company_account.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    response = client.post(reverse("my:sign-in"), {"email": company_account.email, "password": "x"})
+    assert response.status_code == 200
