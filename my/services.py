@@ -159,7 +159,6 @@ class SignInResult:
     LOCKED = "locked"
 
 
-@transaction.atomic
 def invitation_refused_notice(*, email: str, invited_by: SubjectAccount) -> None:
     """An account holder invited an address that already holds an account of another
     subject. The inviter is answered as for any invitation (so the form tells nobody which
@@ -175,6 +174,7 @@ def invitation_refused_notice(*, email: str, invited_by: SubjectAccount) -> None
     transaction.on_commit(lambda: send_mail(subject_line, body, None, [email]))
 
 
+@transaction.atomic
 def account_authenticate(
     *, email: str, password: str, now: datetime.datetime | None = None
 ) -> tuple[str, SubjectAccount | None]:

@@ -83,3 +83,39 @@ def test_full_width_input_from_a_chinese_input_method(client, my_client, company
     info = filing_selectors.self_info_of(company_account.subject)
     assert info.contact_phone == "0736-1234567"
     assert info.contact_email.lower() == "info@example.cn"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_in_outside_a_test_transaction(client, company_account):
+    """As served (autocommit, no surrounding transaction): the sign-in locks the account row
+    and so needs its own transaction; a misplaced decorator once answered every sign-in 500."""
+    response = client.post(
+        reverse("my:sign-in"), {"email": company_account.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    response = client.post(reverse("my:sign-in"), {"email": company_account.email, "password": "x"})
+    assert response.status_code == 200
+
+
+def test_disputes_on_a_phone_say_which_date_is_the_deadline(
+    my_client, company_account, company_entry
+):
+    """On a phone the disputes table stacks into cards and hides its header: each card
+    showed two bare dates (2026-12-01, 2026-12-22) and the subject could not tell the
+    deadline from the filing date. The cells now carry their header as a label."""
+    from blacklists import services as list_services
+
+    list_services.objection_file(
+        entry=company_entry,
+        filed_by_name="杭州恒信电子科技有限公司",
+        contact=company_account.email,
+        disputed_facts="执行款已履行完毕。",
+        verified_subject=True,
+    )
+    page = (
+        my_client(company_account)
+        .get(reverse("my:disputes"), HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    assert 'data-label="Filed"' in page
+    assert 'data-label="Decision due by"' in page
