@@ -203,10 +203,21 @@ class ListEntryCreateSerializer(serializers.Serializer):
         if subject is None:
             message = gettext("No subject with this identifier is registered.")
             errors["subject_identifier"] = [message]
+        ground, tier, choice_errors = self.list_choices(definition, attrs["ground"], attrs["tier"])
+        errors.update(choice_errors)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {**attrs, "subject": subject, "ground": ground, "tier": tier}
+
+    @staticmethod
+    def list_choices(definition, ground_raw: str, tier_raw: str) -> tuple:
+        """(ground, tier, errors) of the list as typed; bulk import also calls it for a row
+        whose other fields failed, so that its report lists every problem at once."""
+        errors = {}
         grounds = {g.code: g for g in definition.grounds.all()}
         # Codes as typed in Chinese Excel: full width (ＳＰＣ－１), lower case, spaced.
         by_code = {_code_key(code): g for code, g in grounds.items()}
-        ground = grounds.get(attrs["ground"]) or by_code.get(_code_key(attrs["ground"]))
+        ground = grounds.get(ground_raw) or by_code.get(_code_key(ground_raw))
         if ground is None:
             message = gettext("Not a ground of this list (choose from: %(codes)s).")
             errors["ground"] = [message % {"codes": ", ".join(grounds)}]
@@ -217,15 +228,13 @@ class ListEntryCreateSerializer(serializers.Serializer):
             with translation.override(language):
                 for t in tiers.values():
                     by_name.setdefault(_code_key(str(t.get_tier_display())), t)
-        wanted = _code_key(attrs["tier"])
-        tier = tiers.get(attrs["tier"]) or tiers.get(wanted.lower()) or by_name.get(wanted)
+        wanted = _code_key(tier_raw)
+        tier = tiers.get(tier_raw) or tiers.get(wanted.lower()) or by_name.get(wanted)
         if tier is None:
             message = gettext("Not a tier of this list (choose from: %(tiers)s).")
             names = [f"{key}（{t.get_tier_display()}）" for key, t in tiers.items()]
             errors["tier"] = [message % {"tiers": ", ".join(names)}]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return {**attrs, "subject": subject, "ground": ground, "tier": tier}
+        return ground, tier, errors
 
 
 def draft_from_input(*, actor, validated: dict, reason: str = "entry drafted") -> ListEntry:

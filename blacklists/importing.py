@@ -320,6 +320,15 @@ def import_list_entries(
                         continue
                     for message in messages:
                         error(row.number, name, str(message))
+                # One pass: the list's ground and tier too, though other fields failed.
+                definition = context["definitions"].get(str(data.get("list") or ""))
+                ground, tier = data.get("ground"), data.get("tier")
+                if definition is not None and isinstance(ground, str) and isinstance(tier, str):
+                    _g, _t, more = reader.list_choices(definition, ground, tier)
+                    for name, messages in more.items():
+                        if name not in exc.detail:
+                            for message in messages:
+                                error(row.number, name, message)
                 continue
             if (row.number, "decision_date") in date_failed:
                 continue

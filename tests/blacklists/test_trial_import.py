@@ -59,3 +59,12 @@ def test_headers_as_the_entry_form_labels_them(court_list, subject, alice):
     content = as_csv([row(court_list, subject, 1)], encoding="gbk", headers=form_labels)
     result = run(content, alice)
     assert [e.as_dict() for e in result.errors] == []
+
+
+def test_a_row_with_empty_fields_also_reports_its_ground_and_tier(court_list, subject, alice):
+    """One pass: a row missing its decision number still hears that its ground and tier are
+    not the list's (they used to be checked only once every field was filled)."""
+    bad = row(court_list, subject, 1, ground="G9", tier="extreme", decision_number="")
+    result = run(as_csv([bad], encoding="gbk"), alice)
+    fields = {e.field for e in result.errors}
+    assert {"decision_number", "ground", "tier"} <= fields
