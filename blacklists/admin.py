@@ -852,7 +852,7 @@ class ImportJobAdmin(AgencyScopedAdmin):
             "opts": self.model._meta,
             "form": form,
             "result": None,
-            "title": "Queue an import of list entries",
+            "title": gettext("Queue an import of list entries"),
         }
         return render(request, "admin/blacklists/listentry/import.html", context)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import django_filters
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -155,7 +159,20 @@ class _ListKeyField(serializers.SlugRelatedField):
         known = self.context.get("definitions")
         if known is not None and isinstance(data, str) and data in known:
             return known[data]
-        return super().to_internal_value(data)
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            if known is not None and isinstance(data, str):  # bulk import: the name is known
+                raise serializers.ValidationError(
+                    gettext("No list with the key or name “%(value)s”.") % {"value": data}
+                ) from None
+            raise
+
+
+def _code_key(value: str) -> str:
+    """A code or name as typed compared as written: NFKC (full width to ASCII), trimmed,
+    upper case."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper()
 
 
 class ListEntryCreateSerializer(serializers.Serializer):
@@ -186,19 +203,38 @@ class ListEntryCreateSerializer(serializers.Serializer):
         if subject is None:
             message = gettext("No subject with this identifier is registered.")
             errors["subject_identifier"] = [message]
+        ground, tier, choice_errors = self.list_choices(definition, attrs["ground"], attrs["tier"])
+        errors.update(choice_errors)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {**attrs, "subject": subject, "ground": ground, "tier": tier}
+
+    @staticmethod
+    def list_choices(definition, ground_raw: str, tier_raw: str) -> tuple:
+        """(ground, tier, errors) of the list as typed; bulk import also calls it for a row
+        whose other fields failed, so that its report lists every problem at once."""
+        errors = {}
         grounds = {g.code: g for g in definition.grounds.all()}
-        ground = grounds.get(attrs["ground"])
+        # Codes as typed in Chinese Excel: full width (ＳＰＣ－１), lower case, spaced.
+        by_code = {_code_key(code): g for code, g in grounds.items()}
+        ground = grounds.get(ground_raw) or by_code.get(_code_key(ground_raw))
         if ground is None:
             message = gettext("Not a ground of this list (choose from: %(codes)s).")
             errors["ground"] = [message % {"codes": ", ".join(grounds)}]
         tiers = {t.tier: t for t in definition.tiers.all()}
-        tier = tiers.get(attrs["tier"])
+        # A tier by its key (serious) or its name in either language (严重).
+        by_name = {}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                for t in tiers.values():
+                    by_name.setdefault(_code_key(str(t.get_tier_display())), t)
+        wanted = _code_key(tier_raw)
+        tier = tiers.get(tier_raw) or tiers.get(wanted.lower()) or by_name.get(wanted)
         if tier is None:
             message = gettext("Not a tier of this list (choose from: %(tiers)s).")
-            errors["tier"] = [message % {"tiers": ", ".join(tiers)}]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return {**attrs, "subject": subject, "ground": ground, "tier": tier}
+            names = [f"{key}（{t.get_tier_display()}）" for key, t in tiers.items()]
+            errors["tier"] = [message % {"tiers": ", ".join(names)}]
+        return ground, tier, errors
 
 
 def draft_from_input(*, actor, validated: dict, reason: str = "entry drafted") -> ListEntry:

@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 
 import charset_normalizer
 import tablib
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
@@ -212,11 +214,18 @@ def _cell(value) -> object:
 
 def _header_map(headers: list[str]) -> dict[str, str]:
     """field -> header as written, for every recognised header."""
+    from blacklists.models import ListEntry
+
     by_header = {}
     for key, chinese in CHINESE_HEADERS.items():
         by_header[key.lower()] = key
         by_header[chinese] = key
         by_header[chinese.replace("(", "（").replace(")", "）")] = key
+        # The entry form's labels too (主体, 决定文书编号…): clerks title columns as they see them.
+        model_field = ListEntry._meta.get_field("subject" if key == "subject_identifier" else key)
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                by_header.setdefault(str(model_field.verbose_name).lower(), key)
     columns: dict[str, str] = {}
     for header in headers:
         key = by_header.get(header.strip().lstrip("\ufeff").lower()) or by_header.get(
@@ -311,6 +320,15 @@ def import_list_entries(
                         continue
                     for message in messages:
                         error(row.number, name, str(message))
+                # One pass: the list's ground and tier too, though other fields failed.
+                definition = context["definitions"].get(str(data.get("list") or ""))
+                ground, tier = data.get("ground"), data.get("tier")
+                if definition is not None and isinstance(ground, str) and isinstance(tier, str):
+                    _g, _t, more = reader.list_choices(definition, ground, tier)
+                    for name, messages in more.items():
+                        if name not in exc.detail:
+                            for message in messages:
+                                error(row.number, name, message)
                 continue
             if (row.number, "decision_date") in date_failed:
                 continue
@@ -388,13 +406,16 @@ def _lookups(rows: list[ParsedRow]) -> dict:
         except identifiers.IdentifierError:
             continue  # the serializer reports it, in the same words as the API
     definitions = (
-        ListDefinition.objects.filter(key__in=keys).prefetch_related("grounds", "tiers")
+        ListDefinition.objects.filter(Q(key__in=keys) | Q(name__in=keys)).prefetch_related(
+            "grounds", "tiers"
+        )
         if keys
         else []
     )
     subjects = Subject.objects.filter(identifier__in=codes) if codes else []
     return {
-        "definitions": {d.key: d for d in definitions},
+        # A list by its key or, as clerks write it, by its name.
+        "definitions": {**{d.name: d for d in definitions}, **{d.key: d for d in definitions}},
         "subjects": {s.identifier: s for s in subjects},
     }
 

@@ -52,3 +52,11 @@ def test_tier_labels_do_not_speak_of_zero_months(court, low, high, unwanted, wan
     assert wanted in label
     if unwanted:
         assert unwanted not in label
+
+
+def test_queued_import_page_title_is_chinese(client, alice):
+    client.force_login(alice)
+    page = client.get("/admin/blacklists/importjob/add/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert "Queue an import" not in page.content.decode()
+    assert "排队导入名单记录" in page.content.decode()
