@@ -231,6 +231,15 @@ def entry_queue(queryset, key, user):
 @admin.register(ListEntry)
 class ListEntryAdmin(AccessLoggedAdmin, AuditHistoryMixin, AgencyScopedAdmin):
     agency_field = "list__owner"
+
+    def agency_scope(self, agency_id: int) -> Q:
+        """The agency's lists by id (a handful), not a join to the lists: with the join,
+        PostgreSQL started from the lists and sorted all their entries before the page (a
+        有限公司 search at 1 000 000 subjects: 504 ms over 20 000 entries); by id it walks
+        the entries newest first and stops at the page (0.7 ms)."""
+        owned = ListDefinition.objects.filter(owner_id=agency_id).values_list("pk", flat=True)
+        return Q(list_id__in=list(owned))
+
     form = ListEntryForm
     list_display = [
         "title",

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -192,7 +192,11 @@ class AgencyScopedAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         agency_id = user_agency_id(request)
         if agency_id is None:
             return qs.none()
-        return qs.filter(**{self.agency_field: agency_id})
+        return qs.filter(self.agency_scope(agency_id))
+
+    def agency_scope(self, agency_id: int) -> Q:
+        """The rows of the agency: one WHERE clause on `agency_field`."""
+        return Q(**{self.agency_field: agency_id})
 
     def _is_agency_staff(self, request) -> bool:
         return (
