@@ -113,6 +113,10 @@ def _subjects_in(database: str) -> int:
 
     conn = psycopg2.connect(_db_url(database))
     with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('registry_subject') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            conn.close()
+            return 0  # not migrated yet
         cur.execute("SELECT count(*) FROM registry_subject")
         count = cur.fetchone()[0]
     conn.close()
@@ -123,10 +127,13 @@ def build_database() -> None:
     started = time.monotonic()
     seed_env = {**ENV, "DATABASE_URL": _db_url(SEED_DB)}
     subprocess.run([PY, "scripts/ensure_database.py"], cwd=ROOT, env=seed_env, check=True)
-    subprocess.run(
-        [PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=seed_env, check=True
-    )
     if _subjects_in(SEED_DB) < SUBJECTS:  # seeding is idempotent but not free: skip it
+        subprocess.run(
+            [PY, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=seed_env,
+            check=True,
+        )
         subprocess.run(
             [
                 PY,
@@ -159,6 +166,11 @@ def build_database() -> None:
     _admin(f'CREATE DATABASE "{RUN_DB}" TEMPLATE "{SEED_DB}"')
     # Per-database settings are not copied with the template (ensure_database.py sets it).
     _admin(f'ALTER DATABASE "{RUN_DB}" SET random_page_cost = 1.1')
+    # The seeded database is a template several branches share: each run migrates its own copy
+    # to its own code (a branch's migration must never change the template under the others).
+    subprocess.run(
+        [PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=ENV, check=True
+    )
     print(f"[bench] database {RUN_DB} ready in {time.monotonic() - started:.0f}s", flush=True)
 
 

@@ -386,8 +386,9 @@ class Sanction(models.Model):
                 fields=["target", "implementing_agency"],
                 condition=Q(status="in_force"),
             ),
-            # Propagation: an entry's sanctions in force (lifting on end).
-            models.Index(name="sanction_entry_status", fields=["entry", "status"]),
+            # An entry's sanctions (lifting on end) use the unique constraint's index, which
+            # leads with the entry: a second index on (entry, status) only cost every insert
+            # and every lift (dropped in migration 0010).
             # Memorandum change and reconciliation: a measure's sanctions.
             models.Index(name="sanction_measure_status", fields=["measure", "status"]),
             # The admin's "to enforce" page: an agency's sanctions in force, newest first, one
@@ -458,6 +459,8 @@ class SanctionEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        # Checked set-based by a statement trigger (migration 0010), not row by row.
+        db_constraint=False,
         verbose_name=_("credit record"),
     )
     # The registry outbox row delivered (served by the unique index below).
@@ -468,6 +471,8 @@ class SanctionEvent(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        # Checked set-based by a statement trigger (migration 0010), not row by row.
+        db_constraint=False,
         verbose_name=_("credit record change"),
     )
     implementing_agency = models.ForeignKey(

@@ -163,3 +163,18 @@ def test_an_insert_racing_a_committed_delete_fails(sanction, person):
     assert "target_id" in outcome["result"]
     assert not Sanction.objects.filter(target_id=person.pk).exists()
     assert SanctionEvent.objects.count() >= 1
+
+
+@pytest.mark.django_db
+def test_a_record_event_must_name_an_existing_change(scene):
+    """Record events lost their row-by-row foreign keys (migration 0010): the statement
+    trigger checks the change exists and names the event's record."""
+    agency = Agency.objects.first()
+    with pytest.raises(IntegrityError, match="record_change_id"), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO sanctions_sanctionevent (credit_record_id, record_change_id,"
+                " implementing_agency_id, kind, at, reason, recorded_at)"
+                " VALUES (987654321, 987654321, %s, 'record_corrected', now(), '', now())",
+                [agency.pk],
+            )
