@@ -995,6 +995,12 @@ class CreditRecordChange(models.Model):
 # was carried out, the violation corrected, and a credit commitment signed). Codes shared with
 # the lists' repair conditions, so the portal labels them the same way.
 RECORD_REPAIR_CONDITIONS = ("obligation_met", "proof_of_correction", "credit_commitment")
+# Their labels, in the words of the lists' RepairCondition (same msgids, same translations).
+RECORD_REPAIR_CONDITION_LABELS = {
+    "obligation_met": _("proof the obligation is met"),
+    "proof_of_correction": _("proof the violation was corrected"),
+    "credit_commitment": _("written credit commitment"),
+}
 RECORD_REPAIR_WORKING_DAYS = 10
 
 
