@@ -661,7 +661,7 @@ class RepairApplicationAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "tracking_number",
         "applicant_name",
         "contact",
-        "conditions_met",
+        "conditions_shown",
         "statement",
         "evidence_file",
         "filed_at",
@@ -673,6 +673,12 @@ class RepairApplicationAdmin(DecisionAdminMixin, AgencyScopedAdmin):
         "decided_at",
         "audit_history",
     ]
+
+    @admin.display(description=_("conditions met"))
+    def conditions_shown(self, application):
+        """The conditions by their labels, not their codes."""
+        labels = dict(RepairCondition.choices)
+        return "、".join(str(labels.get(c, c)) for c in application.conditions_met) or "—"
 
     def decide(self, request, obj, data):
         run_service(

@@ -159,14 +159,14 @@ class _ListKeyField(serializers.SlugRelatedField):
         known = self.context.get("definitions")
         if known is not None and isinstance(data, str) and data in known:
             return known[data]
+        if not isinstance(data, str):  # DRF would say: object with key={'a': 1} does not exist
+            raise serializers.ValidationError(gettext("Not a valid string."))
         try:
             return super().to_internal_value(data)
         except serializers.ValidationError:
-            if known is not None and isinstance(data, str):  # bulk import: the name is known
-                raise serializers.ValidationError(
-                    gettext("No list with the key or name “%(value)s”.") % {"value": data}
-                ) from None
-            raise
+            raise serializers.ValidationError(
+                gettext("No list with the key or name “%(value)s”.") % {"value": data}
+            ) from None
 
 
 def _code_key(value: str) -> str:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry import credit_records, identifiers, record_repairs, selectors, services
 from registry.models import (
+    RECORD_REPAIR_CONDITION_LABELS,
     Agency,
     CalendarDay,
     CatalogueItem,
@@ -399,7 +400,7 @@ class RecordRepairAdmin(AccessLoggedAdmin, AgencyScopedAdmin):
         "record",
         "applicant_name",
         "contact",
-        "conditions_met",
+        "conditions_shown",
         "statement",
         "filed_at",
         "decide_by",
@@ -408,6 +409,12 @@ class RecordRepairAdmin(AccessLoggedAdmin, AgencyScopedAdmin):
         "decided_by",
         "decided_at",
     ]
+
+    @admin.display(description=_("conditions met"))
+    def conditions_shown(self, repair):
+        """The conditions by their labels, not their codes."""
+        labels = RECORD_REPAIR_CONDITION_LABELS
+        return "、".join(str(labels.get(c, c)) for c in repair.conditions_met) or "—"
 
     def get_queryset(self, request):
         qs = admin.ModelAdmin.get_queryset(self, request)

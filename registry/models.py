@@ -1007,6 +1007,12 @@ for _name in ("agency", "catalogue_item", "confirmed_by", "created_by", "subject
 # was carried out, the violation corrected, and a credit commitment signed). Codes shared with
 # the lists' repair conditions, so the portal labels them the same way.
 RECORD_REPAIR_CONDITIONS = ("obligation_met", "proof_of_correction", "credit_commitment")
+# Their labels, in the words of the lists' RepairCondition (same msgids, same translations).
+RECORD_REPAIR_CONDITION_LABELS = {
+    "obligation_met": _("proof the obligation is met"),
+    "proof_of_correction": _("proof the violation was corrected"),
+    "credit_commitment": _("written credit commitment"),
+}
 RECORD_REPAIR_WORKING_DAYS = 10
 
 

@@ -60,3 +60,19 @@ def test_queued_import_page_title_is_chinese(client, alice):
     assert page.status_code == 200
     assert "Queue an import" not in page.content.decode()
     assert "排队导入名单记录" in page.content.decode()
+
+
+@pytest.mark.parametrize("model_path", ["registry.RecordRepair", "blacklists.RepairApplication"])
+def test_repair_pages_name_the_conditions_met_not_their_codes(model_path):
+    """Found deciding a repair in trial: '已满足的条件: credit_commitment, obligation_met'."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    model = apps.get_model(model_path)
+    model_admin = admin.site._registry[model]
+    assert "conditions_met" not in model_admin.readonly_fields
+    application = model(conditions_met=["obligation_met", "credit_commitment"])
+    with translation.override("zh-hans"):
+        shown = str(model_admin.conditions_shown(application))
+    assert "obligation_met" not in shown and "credit_commitment" not in shown
+    assert re.search(r"[\u4e00-\u9fff]", shown)

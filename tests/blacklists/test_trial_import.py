@@ -68,3 +68,11 @@ def test_a_row_with_empty_fields_also_reports_its_ground_and_tier(court_list, su
     result = run(as_csv([bad], encoding="gbk"), alice)
     fields = {e.field for e in result.errors}
     assert {"decision_number", "ground", "tier"} <= fields
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, ["x"], 3, "没有这个名单"])
+def test_api_explains_a_bad_list_without_database_words(court_api, court_list, value):
+    response = court_api.post("/api/v1/list-entries/", {"list": value}, format="json")
+    assert response.status_code == 400
+    message = response.json()["errors"]["list"][0]
+    assert "key" not in message and "{" not in message, message
