@@ -18,9 +18,9 @@ def test_file_queries_do_not_grow(
         for item in items.values():
             file_record(samr_clerk, item, company, f"Q-{item.code}-{n}")
     url = f"/api/v1/subjects/{company.identifier}/file/?purpose=enforcement&reference=r"
-    # Token, purpose, subject, records with their grants, entries and measures, the subject's
-    # commitments (issue 13), the log row.
-    with django_assert_max_num_queries(7):
+    # Token, the subject with the purpose, the file (records with their grants, entries,
+    # measures and commitments in one SELECT), the log row.
+    with django_assert_max_num_queries(4):
         response = customs_api.get(url)
     assert len(response.json()["records"]) == 2 * records
 
