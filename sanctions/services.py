@@ -128,6 +128,20 @@ _CLAIM_STARTS_SQL = """
 """
 
 
+def _any_pending(event_ids: Sequence[int]) -> bool:
+    """Whether one of the events is not consumed yet (without the lock: a claim that commits
+    meanwhile is caught by the claim itself, ON CONFLICT DO NOTHING)."""
+    if not event_ids:
+        return False
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM unnest(%s::bigint[]) AS n(id) WHERE NOT EXISTS ("
+            "SELECT 1 FROM sanctions_consumedoutboxevent c WHERE c.event_id = n.id))",
+            [list(event_ids)],
+        )
+        return cur.fetchone()[0]
+
+
 @transaction.atomic
 def outbox_events_process(*, event_ids: Sequence[int] = (), fill: int = 0) -> OutboxBatch:
     """Apply the named outbox events and up to `fill` more pending ones (oldest first), each
@@ -139,6 +153,10 @@ def outbox_events_process(*, event_ids: Sequence[int] = (), fill: int = 0) -> Ou
     workers never wait on each other's claims, and feed ids still commit in order). An end
     whose start was never applied gets its start applied first, so the history keeps the
     interval in which the entry was in force. Events already consumed are skipped."""
+    if not fill and not _any_pending(event_ids):
+        # A nudge whose events a backlog batch already applied: nothing to wait for the feed
+        # lock for (it would queue behind the batch holding it, and a clerk's nudge behind it).
+        return OutboxBatch(claimed=0, changed=0)
     propagation.lock_feed()  # serialises writers of sanctions: feed ids commit in order
     with connection.cursor() as cur:
         cur.execute(_CLAIM_SQL, {"ids": list(event_ids), "fill": fill})
@@ -188,6 +206,15 @@ def outbox_event_process(*, event_id: int) -> int:
     """Apply one outbox event exactly once (and its start first, if it is an end whose start
     is pending). Returns how many sanctions changed."""
     return outbox_events_process(event_ids=[event_id]).changed
+
+
+def outbox_warm_up() -> None:
+    """Plan (EXPLAIN, nothing runs) the statements of an outbox batch: a worker process calls
+    it once after it starts, so that its first batch finds the catalogue already loaded."""
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN " + _CLAIM_SQL, {"ids": [0], "fill": 1})
+        cur.execute("EXPLAIN " + _CO_LISTED_SQL, {"ids": [0]})
+    propagation.warm_up()
 
 
 def pending_outbox_events(limit: int = 1000) -> list[int]:

@@ -339,6 +339,10 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
+# Celery's Django fixup closes every database connection before and after each task unless
+# this is set (it then closes them every 2 × this many tasks); scs/celery.py applies Django's
+# own CONN_MAX_AGE and health checks around tasks instead, as for requests.
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 300
@@ -437,6 +441,10 @@ SANCTIONS_OUTBOX_BATCH = env.int("SANCTIONS_OUTBOX_BATCH", default=100)
 # this many events (sanctions.services.outbox_next_batch_size).
 SANCTIONS_OUTBOX_BATCH_SECONDS = env.float("SANCTIONS_OUTBOX_BATCH_SECONDS", default=0.3)
 SANCTIONS_OUTBOX_BATCH_MAX = env.int("SANCTIONS_OUTBOX_BATCH_MAX", default=2000)
+# The backlog chain's task runs batches back to back for up to this long before it hands the
+# chain back to the queue (a broker round trip and a new task per batch cost ≈10-20 ms each
+# on a loaded machine; between two batches the feed lock goes to any waiting nudge first).
+SANCTIONS_OUTBOX_TASK_SECONDS = env.float("SANCTIONS_OUTBOX_TASK_SECONDS", default=2.0)
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from blacklists import services as lists
 from blacklists.models import OutboxEvent
 from sanctions import services
 from sanctions.models import ConsumedOutboxEvent, Sanction, SanctionEvent
+from scs.messaging import LOW_PRIORITY
 from tests import factories as f
 from tests.sanctions.conftest import draft, publish
 
@@ -84,7 +85,10 @@ def test_a_clock_run_publishing_many_entries_sends_one_nudge(
     scene, django_capture_on_commit_callbacks, monkeypatch
 ):
     sent = []
-    monkeypatch.setattr("scs.messaging.send_now", lambda task, *args: sent.append((task, args)))
+    monkeypatch.setattr(
+        "scs.messaging.send_now",
+        lambda task, *args, priority=None: sent.append((task, priority)),
+    )
     for _ in range(4):
         entry = draft(scene["list"], f.subject(), scene["clerk"])
         lists.list_entry_submit(actor=scene["clerk"], entry=entry)
@@ -95,8 +99,9 @@ def test_a_clock_run_publishing_many_entries_sends_one_nudge(
     later = timezone.now() + datetime.timedelta(days=scene["list"].objection_window_days + 1)
     with django_capture_on_commit_callbacks(execute=True):
         assert lists.list_clock_publish_lapsed(now=later) == 4
-    nudges = [task for task, _ in sent if task == "sanctions.tasks.process_outbox_event"]
-    assert nudges == ["sanctions.tasks.process_outbox_event"]
+    nudges = [(t, p) for t, p in sent if t == "sanctions.tasks.process_outbox_event"]
+    # One nudge, behind single entries' nudges: it names four events (a bulk load).
+    assert nudges == [("sanctions.tasks.process_outbox_event", LOW_PRIORITY)]
     assert OutboxEvent.objects.count() == 4
 
 
@@ -106,7 +111,10 @@ def test_a_rolled_back_savepoint_does_not_swallow_the_next_nudge(
     from scs.messaging import enqueue_once_after_commit
 
     sent = []
-    monkeypatch.setattr("scs.messaging.send_now", lambda task, *args: sent.append((task, args)))
+    monkeypatch.setattr(
+        "scs.messaging.send_now",
+        lambda task, *args, priority=None: sent.append((task, args, priority)),
+    )
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         try:
             with transaction.atomic():
@@ -116,7 +124,11 @@ def test_a_rolled_back_savepoint_does_not_swallow_the_next_nudge(
             pass
         enqueue_once_after_commit("t", 2)
         enqueue_once_after_commit("t", 3)
-    assert sent == [("t", (2,))]
+    assert sent == [("t", (2,), LOW_PRIORITY)]  # asked twice: a bulk transaction's nudge
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        enqueue_once_after_commit("t", 4)
+    assert sent == [("t", (4,), None)]  # a single change's nudge keeps the default priority
 
 
 def test_one_backlog_chain_applies_everything_and_ends(
@@ -127,22 +139,58 @@ def test_one_backlog_chain_applies_everything_and_ends(
     from sanctions import tasks
 
     settings.SANCTIONS_OUTBOX_BATCH = 2
+    settings.SANCTIONS_OUTBOX_TASK_SECONDS = 0  # one batch per task: the chain is visible
     cache.delete(tasks.BACKLOG_FLAG)
     sent = []
-    monkeypatch.setattr("scs.messaging.send_now", lambda task, *args: sent.append(task))
+    monkeypatch.setattr(
+        "scs.messaging.send_now",
+        lambda task, *args, priority=None: sent.append((task, priority)),
+    )
     for _ in range(6):
         publish(scene["list"], f.subject(), scene["clerk"], scene["reviewer"])
     first, second = OutboxEvent.objects.order_by("id").values_list("id", flat=True)[:2]
     with django_capture_on_commit_callbacks(execute=True):
         tasks.process_outbox_event(first)  # its event, then a full batch: chain continues
         tasks.process_outbox_event(second)  # already applied; the chain is running: no second
-    assert sent == ["sanctions.tasks.process_outbox_backlog"]
+    # The chain's batches queue behind clerks' nudges (low priority).
+    assert sent == [("sanctions.tasks.process_outbox_backlog", LOW_PRIORITY)]
     while sent:
         sent.pop()
         with django_capture_on_commit_callbacks(execute=True):
             tasks.process_outbox_backlog()
     assert services.pending_outbox_events() == []
     assert cache.get(tasks.BACKLOG_FLAG) is None  # the chain ended
+    assert services.reconcile(fix=False).total == 0
+
+
+def test_a_backlog_task_runs_batches_back_to_back_within_its_budget(
+    scene, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from sanctions import tasks
+
+    settings.SANCTIONS_OUTBOX_BATCH = settings.SANCTIONS_OUTBOX_BATCH_MAX = 2
+    settings.SANCTIONS_OUTBOX_TASK_SECONDS = 3600
+    cache.delete(tasks.BACKLOG_FLAG)
+    sent = []
+    monkeypatch.setattr(
+        "scs.messaging.send_now", lambda task, *args, priority=None: sent.append(task)
+    )
+    for _ in range(7):
+        publish(scene["list"], f.subject(), scene["clerk"], scene["reviewer"])
+    batches = []
+    process = services.outbox_events_process
+    monkeypatch.setattr(
+        services,
+        "outbox_events_process",
+        lambda **kw: batches.append(kw) or process(**kw),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.process_outbox_backlog() > 0
+    assert len(batches) == 4  # 2 + 2 + 2 + 1: each its own transaction, one task
+    assert sent == []  # no message: the last, short batch ended the chain
+    assert services.pending_outbox_events() == []
     assert services.reconcile(fix=False).total == 0
 
 
