@@ -85,7 +85,7 @@ def test_full_width_input_from_a_chinese_input_method(client, my_client, company
     assert info.contact_email.lower() == "info@example.cn"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sign_in_outside_a_test_transaction(client, company_account):
     """As served (autocommit, no surrounding transaction): the sign-in locks the account row
     and so needs its own transaction; a misplaced decorator once answered every sign-in 500."""
