@@ -52,6 +52,10 @@ def test_rows_never_split_and_headers_repeat(records, company):
         )
     pages = _pages(content)
     assert len(pages) >= 3
+    # PDF/UA-1: a tagged PDF (structure tree, marked content) in the report's language.
+    catalog = PdfReader(io.BytesIO(content)).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and catalog["/MarkInfo"]["/Marked"]
+    assert str(catalog["/Lang"]).lower().startswith("en")
 
     def page_of(marker: str) -> int:
         found = [n for n, text in enumerate(pages) if marker in text]
