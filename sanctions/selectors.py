@@ -11,6 +11,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from sanctions.models import Sanction, SanctionEvent
+from scs.partitioning import FEED_IDS_PER_PARTITION
 
 CURSOR_PREFIX = "sf1:"
 
@@ -35,11 +36,16 @@ def decode_cursor(cursor: str | None) -> int:
 
 _FEED_SQL = """
     WITH page AS MATERIALIZED (
-        -- The page from the (implementing agency, id) index alone, before any join, so the
-        -- plan cannot drift to walking the primary key: 0.5-1 ms for 1 000 rows.
+        -- The page from the (implementing agency, id) index alone, before any join: 0.5-1 ms
+        -- for 1 000 rows. The cursor is a row comparison that only that index can serve, so
+        -- the plan cannot drift to walking the primary key. It did with `id > cursor` when
+        -- the newest ids were above the column's statistics (right after a bulk load): 77 ms
+        -- a page instead of 5 at 1 000 000 subjects. `id >= range_start` (the start of the
+        -- cursor's partition) keeps the partitions below it pruned and selects nothing else.
         SELECT id, sanction_id, credit_record_id, kind, at, reason
           FROM sanctions_sanctionevent
-         WHERE implementing_agency_id = %(agency)s AND id > %(after)s
+         WHERE implementing_agency_id = %(agency)s AND id >= %(range_start)s
+           AND (implementing_agency_id, id) > (%(agency)s, %(after)s)
          ORDER BY id
          LIMIT %(limit)s
     ),
@@ -111,13 +117,20 @@ FEED_COLUMNS = (
 )
 
 
+def feed_parameters(*, agency_id: int, after: int, limit: int) -> dict[str, int]:
+    """The feed query's parameters; `range_start` is the first id of the partition holding
+    the cursor (`scs.partitioning.FEED_IDS_PER_PARTITION` ids each)."""
+    range_start = (after // FEED_IDS_PER_PARTITION) * FEED_IDS_PER_PARTITION
+    return {"agency": agency_id, "after": after, "limit": limit, "range_start": range_start}
+
+
 def feed_page(*, agency_id: int, after: int, limit: int) -> tuple[list[dict], bool]:
     """Events of measures the agency implements, in id order (ids commit in order), as plain
     dicts with FEED_COLUMNS (a feed page is read by machines; no model objects needed), and
     whether more follow. One round trip: the page's ids from the (agency, id) index in a
     materialised CTE, then the joined columns for those rows only."""
     with connection.cursor() as cur:
-        cur.execute(_FEED_SQL, {"agency": agency_id, "after": after, "limit": limit + 1})
+        cur.execute(_FEED_SQL, feed_parameters(agency_id=agency_id, after=after, limit=limit + 1))
         rows = [dict(zip(FEED_COLUMNS, row, strict=True)) for row in cur.fetchall()]
     return rows[:limit], len(rows) > limit
 
