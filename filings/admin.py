@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from filings import services
 from filings.models import CommitmentType, CreditCommitment
@@ -31,9 +32,11 @@ class CommitmentTypeAdmin(admin.ModelAdmin):
 
 class OutcomeForm(forms.Form):
     honoured = forms.TypedChoiceField(
-        choices=[("1", "honoured"), ("0", "broken")], coerce=lambda v: v == "1"
+        label=_("outcome"),
+        choices=[("1", _("honoured")), ("0", _("broken"))],
+        coerce=lambda v: v == "1",
     )
-    note = forms.CharField(widget=forms.Textarea)
+    note = forms.CharField(label=_("note on the outcome"), widget=forms.Textarea)
 
 
 @admin.register(CreditCommitment)
@@ -76,6 +79,7 @@ class CreditCommitmentAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, gettext("Outcome recorded."))
                 return redirect(reverse("admin:filings_creditcommitment_changelist"))
+        title = gettext("Record outcome: %(commitment)s") % {"commitment": commitment}
         context = {**self.admin_site.each_context(request), "form": form, "obj": commitment,
-                   "title": f"Record outcome: {commitment}"}  # fmt: skip
+                   "title": title}  # fmt: skip
         return render(request, "admin/filings/outcome.html", context)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FilingsConfig(AppConfig):
@@ -8,4 +9,4 @@ class FilingsConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "filings"
-    verbose_name = "subject filings"
+    verbose_name = _("subject filings")

@@ -75,13 +75,18 @@ class SubjectChange(models.Model):
 class MonitoringSet(models.Model):
     """A named set of subjects an agency watches (e.g. the bidders of one procurement)."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="monitoring_sets")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="monitoring_sets", verbose_name=_("agency")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("monitoring set")
@@ -144,19 +149,28 @@ class EventKind(models.TextChoices):
 
 @pghistory.track(exclude=["secret"])
 class WebhookEndpoint(models.Model):
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="webhooks")
-    url = models.URLField(max_length=500)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="webhooks", verbose_name=_("agency")
+    )
+    url = models.URLField(max_length=500, verbose_name=_("callback URL"))
     secret = models.CharField(
-        max_length=200, help_text=_("Shared secret for the HMAC-SHA256 signature.")
+        max_length=200,
+        help_text=_("Shared secret for the HMAC-SHA256 signature."),
+        verbose_name=_("shared secret"),
     )
-    event_kinds = ArrayField(models.CharField(max_length=16, choices=EventKind.choices))
-    is_active = models.BooleanField(default=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    failing_since = models.DateTimeField(null=True, blank=True)
+    event_kinds = ArrayField(
+        models.CharField(max_length=16, choices=EventKind.choices), verbose_name=_("event kinds")
+    )
+    is_active = models.BooleanField(default=True, verbose_name=_("in use"))
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    failing_since = models.DateTimeField(null=True, blank=True, verbose_name=_("failing since"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("webhook endpoint")
@@ -245,11 +259,13 @@ class DeliveryAttempt(models.Model):
 class AgencyNotice(models.Model):
     """A message for an agency's administrators (shown in the admin, also e-mailed)."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    subject_line = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    subject_line = models.CharField(max_length=200, verbose_name=_("subject line"))
+    body = models.TextField(verbose_name=_("body"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
 
     class Meta:
         verbose_name = _("agency notice")

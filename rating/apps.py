@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RatingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "rating"
-    verbose_name = "Enterprise public credit rating"
+    verbose_name = _("Enterprise public credit rating")

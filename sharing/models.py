@@ -20,13 +20,15 @@ from registry.models import Agency, CatalogueItem, Subject, User, private_storag
 class Purpose(models.Model):
     """Why an agency consults a file: a closed list kept as data (the operator adds more)."""
 
-    code = models.SlugField(max_length=48, unique=True)
-    name = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=100, blank=True)
-    is_active = models.BooleanField(default=True)
-    source = models.CharField(max_length=300, blank=True)
+    code = models.SlugField(max_length=48, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    name_en = models.CharField(max_length=100, blank=True, verbose_name=_("English name"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    source = models.CharField(max_length=300, blank=True, verbose_name=_("source"))
 
     class Meta:
+        verbose_name = _("purpose of consultation")
+        verbose_name_plural = _("purposes of consultation")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -53,31 +55,54 @@ class Consent(models.Model):
         DOCUMENT = "document", _("signed document uploaded by the agency")
         ONLINE = "online", _("given online by the subject")
 
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="consents")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="consents")
-    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT)
-    all_restricted = models.BooleanField(default=False)
-    items = models.ManyToManyField(CatalogueItem, blank=True)
-    valid_from = models.DateField(default=timezone.localdate)
-    valid_until = models.DateField()
-    given = models.CharField(max_length=16, choices=Given.choices, default=Given.DOCUMENT)
+    subject = models.ForeignKey(
+        Subject, on_delete=models.PROTECT, related_name="consents", verbose_name=_("subject")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="consents", verbose_name=_("agency")
+    )
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, verbose_name=_("purpose"))
+    all_restricted = models.BooleanField(default=False, verbose_name=_("all restricted records"))
+    items = models.ManyToManyField(CatalogueItem, blank=True, verbose_name=_("catalogue items"))
+    valid_from = models.DateField(default=timezone.localdate, verbose_name=_("valid from"))
+    valid_until = models.DateField(verbose_name=_("valid until"))
+    given = models.CharField(
+        max_length=16, choices=Given.choices, default=Given.DOCUMENT, verbose_name=_("how given")
+    )
     evidence = models.FileField(
-        upload_to=consent_evidence_path, storage=private_storage, blank=True
+        upload_to=consent_evidence_path,
+        storage=private_storage,
+        blank=True,
+        verbose_name=_("signed consent document"),
     )
-    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    evidence_sha256 = models.CharField(
+        max_length=64, blank=True, verbose_name=_("SHA-256 of the document")
+    )
     evidence_reference = models.CharField(
-        max_length=200, blank=True, help_text=_("Number of the signed consent document.")
+        max_length=200,
+        blank=True,
+        help_text=_("Number of the signed consent document."),
+        verbose_name=_("consent document number"),
     )
-    recorded_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(default=timezone.now)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, verbose_name=_("recorded at"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn at"))
     withdrawn_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("withdrawn by"),
     )
 
     objects = ConsentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("consent of the subject")
+        verbose_name_plural = _("consents of subjects")
         ordering = ["-recorded_at"]
         indexes = [
             # The file: valid consents of one subject for one agency.
@@ -125,21 +150,33 @@ class Consultation(models.Model):
     (5 years at least); no row is ever updated or deleted."""
 
     id = models.BigAutoField(primary_key=True)
-    at = models.DateTimeField(default=timezone.now)
-    user = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
-    username = models.CharField(max_length=150)
-    agency = models.ForeignKey(Agency, null=True, on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Subject, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, verbose_name=_("consulted at"))
+    user = models.ForeignKey(
+        User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    username = models.CharField(max_length=150, verbose_name=_("username"))
+    agency = models.ForeignKey(
+        Agency, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    subject = models.ForeignKey(
+        Subject, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject")
+    )
     # What was asked for when no subject matched, masked like everywhere else.
-    asked = models.CharField(max_length=40, blank=True)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    purpose = models.CharField(max_length=48, blank=True)
-    reference = models.CharField(max_length=200, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    items = models.JSONField(default=list, blank=True)
-    restricted_withheld = models.PositiveIntegerField(default=0)
+    asked = models.CharField(max_length=40, blank=True, verbose_name=_("identifier asked for"))
+    channel = models.CharField(max_length=16, choices=Channel.choices, verbose_name=_("channel"))
+    purpose = models.CharField(max_length=48, blank=True, verbose_name=_("purpose"))
+    reference = models.CharField(
+        max_length=200, blank=True, verbose_name=_("reference (case or document number)")
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, verbose_name=_("outcome"))
+    items = models.JSONField(default=list, blank=True, verbose_name=_("catalogue items"))
+    restricted_withheld = models.PositiveIntegerField(
+        default=0, verbose_name=_("restricted records withheld")
+    )
 
     class Meta:
+        verbose_name = _("consultation record")
+        verbose_name_plural = _("access log")
         ordering = ["-id"]
         indexes = [
             # access_log <identifier>, the subject's own history (issue 13): newest first.
@@ -159,16 +196,22 @@ class UsageFlag(models.Model):
         VOLUME = "volume", _("far more subjects than peers")
         NO_REFERENCE = "no_reference", _("consultations without a reference")
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    day = models.DateField()
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    count = models.PositiveIntegerField()
-    detail = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now)
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    day = models.DateField(verbose_name=_("day"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    count = models.PositiveIntegerField(verbose_name=_("count"))
+    detail = models.CharField(max_length=300, verbose_name=_("detail"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    reviewed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reviewed at"))
 
     class Meta:
+        verbose_name = _("unusual use flag")
+        verbose_name_plural = _("unusual use flags")
         ordering = ["-day", "agency"]
         constraints = [
             # The scan is idempotent: one flag per user, day and kind.
