@@ -135,7 +135,7 @@ class Outcome(models.TextChoices):
     RETURNED = "returned", _("data returned")
     EMPTY = "empty", _("nothing to return")
     NOT_FOUND = "not_found", _("no such subject")
-    REFUSED = "refused", _("refused")
+    REFUSED = "refused", _("consultation refused")
 
 
 @pgtrigger.register(
