@@ -2,7 +2,8 @@
 seconds of this process (time.process_time) as well as wall time: on a loaded shared machine
 (load 15+ on 2 cores) wall times of the same render vary 2x, CPU time much less.
 
-    DATABASE_URL=postgres://…/scs_demo BENCH_EXTRA_RECORDS=200 python -m benchmarks.special_report_ab
+    DATABASE_URL=postgres://…/scs_demo BENCH_EXTRA_RECORDS=200 \
+        python -m benchmarks.special_report_ab
 
 A: the report's HTML with its stylesheet inline, WeasyPrint defaults (a new FontConfiguration
 per document), as before issue 13's tuning. B: reports.pdf.render_special_pdf as it is now.
@@ -81,7 +82,8 @@ def main() -> None:
             wall = statistics.median(r[0] for r in runs) * 1000
             cpu = statistics.median(r[1] for r in runs) * 1000
             print(
-                f"  {name}: CPU {cpu:7.0f} ms median, wall {wall:7.0f} ms median, {runs[0][2] / 1024:.0f} KiB"
+                f"  {name}: CPU {cpu:7.0f} ms median, wall {wall:7.0f} ms median,"
+                f" {runs[0][2] / 1024:.0f} KiB"
             )
         transaction.set_rollback(True)
 

@@ -1,6 +1,7 @@
 """cProfile of one warm special-report issue (issue 13: where the time goes).
 
-    DATABASE_URL=postgres://…/scs_demo BENCH_EXTRA_RECORDS=200 python -m benchmarks.special_report_profile
+    DATABASE_URL=postgres://…/scs_demo BENCH_EXTRA_RECORDS=200 \
+        python -m benchmarks.special_report_profile
 
 Same subject and extra records as benchmarks/special_report.py; one warm-up issue, then one
 profiled issue of the subject's own copy; prints the top functions by cumulative and by own
