@@ -45,7 +45,7 @@ def test_rating_cites_no_entry_past_its_publicity_period(company, company_entry)
 
 def test_report_verification_names_the_language_not_its_code(client, company):
     """The verification page said "语言 zh-hans": a code, not a language a reader knows."""
-    from publicity.models import IssuedReport
+    from reports.models import IssuedReport
 
     report = IssuedReport.objects.create(subject=company, language="zh-hans", sha256="0" * 64)
     page = client.get(
