@@ -218,8 +218,12 @@ class IdentifierMatch:
     def condition(self) -> Q:
         condition = Q(identifier=self.code) if self.code else Q(pk__in=[])
         if self.masked:
-            # LIKE 'head%' on the identifier's varchar_pattern_ops index, then the tail.
+            # LIKE 'head%' on the identifier's varchar_pattern_ops index, then the tail. Only
+            # as many digits as the platform's own mask shows (privacy.mask_resident_id: 4 and
+            # 4) are matched: a query keeping more ("11010119900307*022") must not confirm the
+            # digits the mask hides, or repeated searches would spell out a listed person's ID.
             head, tail = self.masked
+            head, tail = head[:4], tail[-4:]
             condition |= Q(
                 kind=SubjectKind.NATURAL_PERSON,
                 identifier__startswith=head,
